@@ -1,0 +1,98 @@
+"""Structure-aware chunking: a chunk is one numbered paragraph, or a run of unnumbered ones.
+
+Citations name paragraphs, so a numbered paragraph is never merged with its neighbours and
+never split except, when it is too long for the embedding model, between sentences.
+Unnumbered prose under one heading is packed up to the token budget; no chunk crosses a
+heading, and no chunk cuts a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .schema import Chunk, Document, Paragraph, compose_embed_text, sha256_text
+from .text import split_sentences
+
+TokenCounter = Callable[[str], int]
+
+
+def estimate_tokens(text: str) -> int:
+    """Word-piece count estimate for when no tokenizer is at hand (about 1.3 per word)."""
+    return int(len(text.split()) * 1.3) + 1
+
+
+def chunk_document(
+    document: Document, max_tokens: int, count_tokens: TokenCounter = estimate_tokens
+) -> list[Chunk]:
+    meta = document.meta
+    chunks: list[Chunk] = []
+    for group in _groups(document.paragraphs, meta.title, max_tokens, count_tokens):
+        first = group[0]
+        text = " ".join(p.text for p in group)
+        numbers = tuple(dict.fromkeys(p.number for p in group if p.number))
+        for piece in _fit(text, first, meta.title, max_tokens, count_tokens):
+            position = len(chunks)
+            embed = compose_embed_text(meta.title, first.heading_path, piece)
+            content_hash = sha256_text(embed)
+            anchor = numbers[0] if numbers else f"p{position}"
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{meta.doc_id}#{anchor}#{content_hash[:10]}",
+                    doc_id=meta.doc_id,
+                    title=meta.title,
+                    edition=meta.edition,
+                    effective_date=meta.effective_date,
+                    heading_path=first.heading_path,
+                    paragraphs=numbers,
+                    page=first.page,
+                    source_path=document.source_path,
+                    text=piece,
+                    content_hash=content_hash,
+                    audience=meta.audience,
+                    position=position,
+                )
+            )
+    return chunks
+
+
+def _groups(
+    paragraphs: Iterable[Paragraph], title: str, max_tokens: int, count: TokenCounter
+) -> Iterable[list[Paragraph]]:
+    """Numbered paragraphs stand alone; unnumbered ones pack together under one heading."""
+    group: list[Paragraph] = []
+    for para in paragraphs:
+        if para.number is not None:
+            if group:
+                yield group
+                group = []
+            yield [para]
+            continue
+        if group:
+            same_place = group[0].heading_path == para.heading_path and group[0].page == para.page
+            combined = " ".join(p.text for p in [*group, para])
+            if not same_place or count(compose_embed_text(title, para.heading_path, combined)) > max_tokens:
+                yield group
+                group = []
+        group.append(para)
+    if group:
+        yield group
+
+
+def _fit(
+    text: str, first: Paragraph, title: str, max_tokens: int, count: TokenCounter
+) -> list[str]:
+    """Split text between sentences into pieces that fit the budget with their prefix."""
+    if count(compose_embed_text(title, first.heading_path, text)) <= max_tokens:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    for sentence in split_sentences(text):
+        trial = " ".join([*current, sentence])
+        if current and count(compose_embed_text(title, first.heading_path, trial)) > max_tokens:
+            pieces.append(" ".join(current))
+            current = [sentence]
+        else:
+            current.append(sentence)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces

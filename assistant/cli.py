@@ -1,0 +1,105 @@
+"""Command line: ``python -m assistant ingest|ask|chat`` (``ingest.py`` is ``ingest``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import AssistantError
+from .settings import ENV_PREFIX, Settings, describe_fields, load_settings
+
+
+def _settings_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help=f"TOML settings file (or {ENV_PREFIX}CONFIG)")
+    parser.add_argument("--profile", help=f"profile in the settings file (or {ENV_PREFIX}PROFILE)")
+    parser.add_argument("--corpus", dest="corpus_dir", help="corpus folder (default: corpus)")
+    parser.add_argument("--data", dest="data_dir", help="data folder (default: data)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        k: getattr(args, k) for k in ("corpus_dir", "data_dir") if getattr(args, k, None)
+    }
+    return load_settings(args.config, args.profile, **overrides)
+
+
+def _settings_epilog() -> str:
+    rows = "\n".join(f"  {env:<28} default {default}: {doc}" for env, default, doc in describe_fields())
+    return f"settings (environment variables, or the same names in lower case in --config):\n{rows}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="Stalking Protection Order guidance assistant.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_settings_epilog(),
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest_parser(commands.add_parser("ingest", help="index the corpus folder"))
+    return parser
+
+
+def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(
+        prog="ingest.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_settings_epilog(),
+    )
+    parser.description = (
+        "Index the guidance notes in the corpus folder. Only changed documents are embedded; "
+        "the new index is published atomically, so the previous one serves until it is ready. "
+        "Exit status: 0 done, 1 some files failed under --strict, 2 bad usage or settings, "
+        "3 the index could not be written."
+    )
+    _settings_options(parser)
+    parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    parser.add_argument("--strict", action="store_true", help="fail (exit 1) if any file cannot be loaded")
+    parser.add_argument("--force", action="store_true", help="publish a new version even if nothing changed")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run_ingest)
+    return parser
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from .indexing import ingest
+
+    settings = _settings(args)
+    bar = None
+    progress = None
+    if not args.quiet and not args.dry_run:
+        from tqdm import tqdm
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, unit="chunk", desc="indexing", file=sys.stderr)
+            bar.update(done - bar.n)
+
+    try:
+        report = ingest(settings, dry_run=args.dry_run, strict=args.strict, force=args.force, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(json.dumps(report.to_json(), indent=1) if args.json else report.render())
+    return 1 if (args.strict and report.failures) else 0
+
+
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except AssistantError as exc:
+        from .errors import IndexError_, SettingsError
+
+        print(f"error: {exc}", file=sys.stderr)
+        if isinstance(exc, SettingsError):
+            return 2
+        return 3 if isinstance(exc, IndexError_) else 1
+    except KeyboardInterrupt:
+        return 130

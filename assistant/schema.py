@@ -1,0 +1,139 @@
+"""Typed records passed between pipeline stages.
+
+Content hashes are first-class: a document's hash decides whether it changed, and a chunk's
+hash (of exactly the text that is embedded) keys the embedding cache, so identical text is
+never embedded twice, whatever file it moved to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural unit as a loader found it, before numbering is interpreted."""
+
+    kind: str  # "heading" or "para"
+    text: str
+    level: int = 0  # heading level (1 = title level); 0 for paragraphs
+    page: int | None = None  # 1-based page for paged formats
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_id: str
+    title: str
+    audience: str = "all"
+    edition: str = ""
+    effective_date: str = ""
+    status: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph with the structure that a citation needs."""
+
+    text: str
+    number: str | None  # "4.2" where the document numbers its paragraphs
+    heading_path: tuple[str, ...]
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: DocumentMeta
+    source_path: str  # relative to the corpus folder
+    format: str  # md, txt, html, pdf, docx
+    content_hash: str  # of the file's bytes
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, searched and cited."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    edition: str
+    effective_date: str
+    heading_path: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # paragraph numbers covered, e.g. ("4.2",)
+    page: int | None
+    source_path: str
+    text: str
+    content_hash: str  # of embed_text, the embedding cache key
+    audience: str = "all"
+    position: int = 0  # order within the document
+
+    @property
+    def embed_text(self) -> str:
+        """Title and heading path travel with the text so a bare paragraph still matches."""
+        return compose_embed_text(self.title, self.heading_path, self.text)
+
+    @property
+    def section(self) -> str:
+        return self.heading_path[-1] if self.heading_path else ""
+
+    @property
+    def para_label(self) -> str:
+        if not self.paragraphs:
+            return ""
+        if len(self.paragraphs) == 1:
+            return self.paragraphs[0]
+        return f"{self.paragraphs[0]}-{self.paragraphs[-1]}"
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Chunk:
+        data = dict(record)
+        data["heading_path"] = tuple(data["heading_path"])
+        data["paragraphs"] = tuple(data["paragraphs"])
+        return cls(**data)
+
+    def chroma_metadata(self) -> dict[str, str | int]:
+        """Chroma keeps only scalars, so tuples are joined; -1 stands for 'no page'."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "edition": self.edition,
+            "effective_date": self.effective_date,
+            "heading_path": " > ".join(self.heading_path),
+            "paragraphs": ",".join(self.paragraphs),
+            "page": self.page if self.page is not None else -1,
+            "source_path": self.source_path,
+            "content_hash": self.content_hash,
+            "position": self.position,
+        }
+
+
+def compose_embed_text(title: str, heading_path: tuple[str, ...], text: str) -> str:
+    prefix = " > ".join((title, *heading_path))
+    return f"{prefix}\n{text}"
+
+
+@dataclass
+class DocumentChange:
+    """How one document differs between the live index and the corpus on disk."""
+
+    doc_id: str
+    status: str  # added, changed, removed, unchanged, renamed, failed
+    path: str
+    chunks: int = 0
+    previous_path: str | None = None
+    changed_sections: list[str] = field(default_factory=list)
+    error: str | None = None

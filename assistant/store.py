@@ -1,0 +1,226 @@
+"""The published index: version folders, the pointer that names the live one, and readers.
+
+Layout under ``data_dir``::
+
+    CURRENT.json                 pointer to the live version, replaced by atomic rename
+    versions/<version>/          one complete, immutable index version
+        chroma/                  embedded Chroma (server mode keeps vectors on the server)
+        bm25/                    keyword index over the same chunks
+        chunks.jsonl             every chunk with its citation metadata
+        manifest.json            per-document content hashes and chunk ids
+        COMPLETE                 written last; a folder without it is debris from a killed run
+    embeddings.sqlite            content-addressed embedding cache
+    ingest.lock                  held by the one ingest run allowed at a time
+
+A reader opens the version the pointer names and keeps it for its whole life, so it sees one
+corpus version from start to finish: never a mix, never an empty index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexNotReady, StoreUnavailable
+from .schema import Chunk
+from .settings import Settings
+from .text import word_tokens
+
+POINTER = "CURRENT.json"
+COMPLETE = "COMPLETE"
+
+
+def versions_dir(settings: Settings) -> Path:
+    return settings.data_dir / "versions"
+
+
+def collection_name(settings: Settings, version: str) -> str:
+    return f"{settings.collection_prefix}-{version}"
+
+
+def chroma_client(settings: Settings, version: str | None = None) -> Any:
+    """A Chroma client with telemetry off: per version on disk, or the configured server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.server_mode:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        assert version is not None, "embedded Chroma lives inside a version folder"
+        path = versions_dir(settings) / version / "chroma"
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = (
+            f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+            if settings.server_mode
+            else f"Chroma store in {settings.data_dir}"
+        )
+        raise StoreUnavailable(f"cannot open {where}: {exc}") from None
+
+
+def read_pointer(settings: Settings) -> dict[str, Any] | None:
+    """The live pointer, or None if nothing is published; a damaged one raises IndexNotReady."""
+    path = settings.data_dir / POINTER
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        pointer = json.loads(raw)
+        version = pointer["version"]
+    except (ValueError, KeyError, TypeError):
+        raise IndexNotReady(f"index pointer {path} is corrupt; run ingest to rebuild") from None
+    if not (versions_dir(settings) / str(version) / COMPLETE).exists():
+        raise IndexNotReady(
+            f"index pointer {path} names version {version}, which is missing or incomplete; "
+            "run ingest to rebuild"
+        )
+    return dict(pointer)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see either the old or the new content, even after kill -9."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def load_chunks(version_dir: Path) -> list[Chunk]:
+    with (version_dir / "chunks.jsonl").open(encoding="utf-8") as handle:
+        return [Chunk.from_record(json.loads(line)) for line in handle if line.strip()]
+
+
+def load_manifest(version_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((version_dir / "manifest.json").read_text(encoding="utf-8")))
+
+
+@dataclass
+class IndexSnapshot:
+    """One published version, opened for reading: chunks, dense and keyword search."""
+
+    settings: Settings
+    version: str
+    pointer: dict[str, Any]
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    by_id: dict[str, Chunk] = field(init=False)
+    _vectors: Any = field(init=False, repr=False)
+    _bm25: Any = field(init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        import bm25s
+        from langchain_chroma import Chroma
+
+        self.by_id = {c.chunk_id: c for c in self.chunks}
+        folder = versions_dir(self.settings) / self.version
+        self._bm25 = bm25s.BM25.load(str(folder / "bm25"), load_corpus=False)
+        self._vectors = Chroma(
+            client=chroma_client(self.settings, self.version),
+            collection_name=collection_name(self.settings, self.version),
+            create_collection_if_not_exists=False,
+        )
+
+    @property
+    def corpus_version(self) -> str:
+        return self.version
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        k = min(k, len(self.chunks))
+        try:
+            hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
+                vector.tolist(), k=k
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"vector search failed: {exc}") from None
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+
+    def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = word_tokens(query)
+        known = [t for t in tokens if t in self._bm25.vocab_dict]
+        if not known:
+            return []
+        k = min(k, len(self.chunks))
+        with self._lock:
+            ids, scores = self._bm25.retrieve([known], k=k, show_progress=False)
+        return [
+            (self.chunks[int(i)].chunk_id, float(s))
+            for i, s in zip(ids[0], scores[0], strict=True)
+            if s > 0
+        ]
+
+
+def _require_pointer(settings: Settings) -> dict[str, Any]:
+    pointer = read_pointer(settings)
+    if pointer is None:
+        raise IndexNotReady(f"no index published in {settings.data_dir}; run `python ingest.py`")
+    return pointer
+
+
+def open_snapshot(settings: Settings, pointer: dict[str, Any] | None = None) -> IndexSnapshot:
+    """Open the live version (or the one ``pointer`` names); IndexNotReady if none is usable."""
+    pointer = pointer or _require_pointer(settings)
+    version = str(pointer["version"])
+    folder = versions_dir(settings) / version
+    try:
+        chunks = load_chunks(folder)
+        manifest = load_manifest(folder)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexNotReady(f"index version {version} is damaged ({exc}); run ingest") from None
+    return IndexSnapshot(settings, version, pointer, manifest, chunks)
+
+
+_snapshots: dict[tuple[Settings, str], IndexSnapshot] = {}
+_snapshots_lock = threading.Lock()
+
+
+def live_snapshot(settings: Settings) -> IndexSnapshot:
+    """The live version, reopened only when the pointer moves (cheap to call per question).
+
+    The previous snapshot is kept too, so a conversation that started on it can finish.
+    """
+    pointer = _require_pointer(settings)
+    key = (settings, str(pointer["version"]))
+    with _snapshots_lock:
+        snapshot = _snapshots.get(key)
+        if snapshot is None:
+            snapshot = open_snapshot(settings, pointer)
+            _snapshots[key] = snapshot
+            for old in [k for k in _snapshots if k[0] == settings][: -2]:
+                del _snapshots[old]
+        return snapshot
+
+
+def list_versions(settings: Settings) -> Iterator[Path]:
+    folder = versions_dir(settings)
+    if folder.exists():
+        yield from sorted(p for p in folder.iterdir() if p.is_dir())

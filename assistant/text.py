@@ -1,0 +1,72 @@
+"""Small, pure text helpers shared by chunking, retrieval and answering."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations whose full stop does not end a sentence in legal and police prose.
+_NO_BREAK = (
+    "e.g.", "i.e.", "etc.", "cf.", "No.", "no.", "s.", "ss.", "para.", "paras.", "Dr.", "Mr.",
+    "Mrs.", "Ms.", "St.", "v.", "vs.", "approx.", "Sch.", "reg.", "art.", "Pt.", "c.",
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences without breaking after common legal abbreviations."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()].rstrip()
+        last_word = candidate.rsplit(" ", 1)[-1]
+        if last_word in _NO_BREAK or re.fullmatch(r"(?:[A-Z]\.)+", last_word):
+            continue
+        if re.search(r"\d\.\d*$", candidate) and not candidate.endswith("."):
+            continue
+        pieces.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return pieces
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    """a an the and or of to in on for at by with from as is are was were be been being it its
+    this that these those there their they them he she his her him i we you your our us me my do
+    does did doing done have has had having can could should would will shall may might must not
+    no so if then than but about into over under up down out off just also only what which who
+    whom whose when where why how any all each some such more most other same own very too again
+    get got one""".split()
+)
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lower-case word tokens, stop words removed, with a light suffix strip for matching."""
+    return [_stem(w) for w in _WORD.findall(normalise(text)) if w not in STOPWORDS]
+
+
+def _stem(word: str) -> str:
+    if len(word) <= 4 or word[0].isdigit():
+        return word
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def token_overlap(a: str, b: str) -> float:
+    """Share of a's content tokens that also occur in b (0 when a has none)."""
+    ta = set(word_tokens(a))
+    if not ta:
+        return 0.0
+    return len(ta & set(word_tokens(b))) / len(ta)
