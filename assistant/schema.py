@@ -137,3 +137,55 @@ class DocumentChange:
     previous_path: str | None = None
     changed_sections: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Everything an officer needs to check one cited passage."""
+
+    marker: int  # the n in [n]
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str  # heading path joined with " > "
+    paragraphs: str  # "7.3" or "7.3-7.4"
+    page: int | None
+    edition: str
+    effective_date: str
+    source_path: str
+    quote: str  # the exact passage text as indexed
+
+    @property
+    def label(self) -> str:
+        where = f"para {self.paragraphs}" if self.paragraphs else self.section
+        page = f", p. {self.page}" if self.page else ""
+        return f"{self.title}, {where}{page}"
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[int, ...]  # markers of the citations supporting this sentence
+    supported: bool = True  # False when the support check flagged a generated sentence
+    support: float = 1.0  # support score against the cited passage (1.0 for quotations)
+
+
+@dataclass
+class Answer:
+    """What :meth:`Assistant.ask` returns; ``text`` carries inline [n] markers."""
+
+    question: str
+    text: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    refused: bool
+    refusal_reason: str | None = None  # out_of_scope, not_found, injection, empty, ...
+    notices: list[str] = field(default_factory=list)  # e.g. "question cut to 2000 characters"
+    corpus_version: str = ""
+    mode: str = "extractive"  # or the generative backend's name
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    retrieval_query: str = ""
+    top_score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
