@@ -43,7 +43,7 @@ class LoadError(CorpusError):
         super().__init__(f"{path}: {reason}")
 
 
-class IndexError_(AssistantError):  # noqa: N801 - avoids shadowing the builtin IndexError
+class IndexError_(AssistantError):
     """The index cannot serve or cannot be written."""
 
 

@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    glossary_doc_id: str = Field(
+        "glossary", description="doc_id of the glossary whose 'TERM — Expansion.' entries expand queries."
+    )
+    scope_doc_id: str = Field(
+        "scope-and-limits",
+        description="doc_id of the note stating what the guidance does not cover; "
+        "a question best answered by it is refused with that note cited.",
+    )
     history_turns: int = Field(
         2, ge=0, le=10, description="Earlier user turns folded into a follow-up's query."
     )

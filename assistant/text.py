@@ -37,12 +37,7 @@ def split_sentences(text: str) -> list[str]:
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 STOPWORDS = frozenset(
-    """a an the and or of to in on for at by with from as is are was were be been being it its
-    this that these those there their they them he she his her him i we you your our us me my do
-    does did doing done have has had having can could should would will shall may might must not
-    no so if then than but about into over under up down out off just also only what which who
-    whom whose when where why how any all each some such more most other same own very too again
-    get got one""".split()
+    ["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "at", "by", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "their", "they", "them", "he", "she", "his", "her", "him", "i", "we", "you", "your", "our", "us", "me", "my", "do", "does", "did", "doing", "done", "have", "has", "had", "having", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "so", "if", "then", "than", "but", "about", "into", "over", "under", "up", "down", "out", "off", "just", "also", "only", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "any", "all", "each", "some", "such", "more", "most", "other", "same", "own", "very", "too", "again", "get", "got", "one"]
 )
 
 

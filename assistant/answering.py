@@ -1,0 +1,259 @@
+"""The assistant: question in, short cited answer (or a plain refusal) out.
+
+The default answerer needs no language model.  It quotes the guidance: the sentences of the
+retrieved passages that best match each part of the question, each followed by its [n]
+marker, the most direct one first.  Quoting means every sentence is supported by the passage
+it cites by construction, which is what an officer checking an answer needs.  A refusal is
+decided before any answer is composed: by input policy (:mod:`assistant.guard`) or when the
+best passage is not similar enough to the question (``refusal_threshold``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embedding import Embedder, get_embedder
+from .guard import Checked, check_question
+from .retrieval import Passage, Retrieval, Retriever
+from .schema import Answer, AnswerSentence, Chunk, Citation
+from .settings import Settings, load_settings
+from .store import IndexSnapshot, live_snapshot
+from .text import split_sentences, token_overlap, word_tokens
+
+WHERE_ELSE = (
+    "Check the official statutory guidance for the police on Stalking Protection Orders, "
+    "or ask your force's public protection unit or legal services."
+)
+REFUSALS = {
+    "empty": "Please type a question about Stalking Protection Orders.",
+    "not_found": "I can't find this in the SPO guidance notes I hold, so I won't guess. "
+    "I answer questions about Stalking Protection Orders in England and Wales "
+    "(applying, the conditions, interim orders, terms, notification, breach, variation and "
+    "appeals). " + WHERE_ELSE,
+    "injection": "I can't follow instructions to change how I work or to reveal my "
+    "configuration. I can answer procedural questions about Stalking Protection Orders "
+    "from the guidance.",
+    "locate_victim": "I can't help to find where a victim lives or has moved to: that "
+    "information is protected and handled only on force systems under force procedures. "
+    "I can answer procedural questions about Stalking Protection Orders from the guidance.",
+    "jurisdiction": "The guidance I hold covers Stalking Protection Orders in England and "
+    "Wales only, so I can't answer for other parts of the UK.",
+    "sentencing": "Sentencing guideline assessments are not part of the SPO guidance I hold. "
+    "Consult the Sentencing Council guidelines or the CPS.",
+    "case decision": "I can't predict a charging or court decision about a particular "
+    "person or case. Speak to your supervisor or use the CPS charging process.",
+}
+_FIRST_PASSAGE_WEIGHT = 0.05
+
+
+@dataclass
+class AnswerStream:
+    """Text pieces as they are ready; ``answer`` is complete once iteration ends."""
+
+    pieces: Iterator[str]
+    answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self.pieces
+
+
+@dataclass
+class _Candidate:
+    text: str
+    passage: Passage
+    scores: list[float] = field(default_factory=list)  # one per question part
+
+
+class Assistant:
+    """Answers questions from the live index; one instance serves many threads."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.embedder = embedder or get_embedder(self.settings)
+        self._retrievers: dict[str, Retriever] = {}
+
+    def retriever(self) -> Retriever:
+        """The retriever for the live version, rebuilt only when a new version is published."""
+        snapshot: IndexSnapshot = live_snapshot(self.settings)
+        retriever = self._retrievers.get(snapshot.version)
+        if retriever is None:
+            retriever = Retriever(snapshot, self.embedder, self.settings)
+            self._retrievers = {snapshot.version: retriever}
+        return retriever
+
+    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+        """Answer ``question``; ``history`` holds the earlier user questions, oldest first."""
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        checked = check_question(question, self.settings.max_question_chars)
+        earlier = [check_question(h, self.settings.max_question_chars).question for h in history or []]
+        timings["guard_ms"] = _ms(start)
+        retriever = self.retriever()
+        version = retriever.snapshot.version
+        if checked.refusal:
+            answer = self._refuse(checked, checked.refusal, retriever)
+        else:
+            mark = time.perf_counter()
+            retrieval = retriever.retrieve(checked.question, earlier)
+            timings["retrieval_ms"] = _ms(mark)
+            if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
+                answer = self._refuse(checked, "not_found", retriever)
+            else:
+                mark = time.perf_counter()
+                answer = self._compose(checked, retrieval, retriever)
+                timings["compose_ms"] = _ms(mark)
+            answer.retrieval_query = retrieval.query
+            answer.top_score = retrieval.top_dense
+        answer.corpus_version = version
+        timings["total_ms"] = _ms(start)
+        answer.timings = timings
+        return answer
+
+    def stream(self, question: str, history: list[str] | None = None) -> AnswerStream:
+        """Stream the answer text word by word (the UI's ``st.write_stream`` reads this)."""
+        holder = AnswerStream(iter(()))
+
+        def pieces() -> Iterator[str]:
+            answer = self.ask(question, history)
+            holder.answer = answer
+            for word in re.split(r"(\s+)", answer.text):
+                if word:
+                    yield word
+
+        holder.pieces = pieces()
+        return holder
+
+    def _refuse(self, checked: Checked, reason: str, retriever: Retriever) -> Answer:
+        text = REFUSALS[reason]
+        if reason in ("not_found", "jurisdiction", "sentencing", "case decision"):
+            text = f"{text} {WHERE_ELSE}" if reason != "not_found" else text
+        citations: list[Citation] = []
+        scope = self._scope_passage(checked.question, retriever) if reason != "empty" else None
+        sentences = [AnswerSentence(text, ())]
+        if scope is not None and reason != "not_found":
+            citations.append(_citation(1, scope))
+            sentences = [AnswerSentence(text, (1,))]
+            text = f"{text} [1]"
+        return Answer(
+            question=checked.question,
+            text=text,
+            sentences=sentences,
+            citations=citations,
+            refused=True,
+            refusal_reason=reason,
+            notices=checked.notices,
+        )
+
+    def _scope_passage(self, question: str, retriever: Retriever) -> Chunk | None:
+        """The paragraph of the scope note closest to the question, cited with a refusal."""
+        chunks = [c for c in retriever.snapshot.chunks if c.doc_id == self.settings.scope_doc_id]
+        if not chunks:
+            return None
+        vectors = retriever.sentence_vectors([c.text for c in chunks])
+        query = self.embedder.encode([question])[0]
+        return chunks[int(np.argmax(vectors @ query))]
+
+    def _compose(self, checked: Checked, retrieval: Retrieval, retriever: Retriever) -> Answer:
+        parts = question_parts(checked.question)
+        part_vectors = self.embedder.encode(parts) if len(parts) > 1 else retrieval.vector[None, :]
+        candidates = [
+            _Candidate(sentence, passage)
+            for passage in retrieval.passages
+            for sentence in split_sentences(passage.chunk.text)
+        ]
+        sentence_vectors = retriever.sentence_vectors([c.text for c in candidates])
+        similarity = sentence_vectors @ part_vectors.T  # (sentences, parts)
+        expanded_parts = [f"{p} {' '.join(retrieval.expansions.values())}" for p in parts]
+        for i, candidate in enumerate(candidates):
+            bonus = _FIRST_PASSAGE_WEIGHT * (1.0 / (1 + candidate.passage.rank))
+            candidate.scores = [
+                float(similarity[i, j]) + 0.3 * token_overlap(expanded_parts[j], candidate.text) + bonus
+                for j in range(len(parts))
+            ]
+        chosen = _select(candidates, sentence_vectors, len(parts), self.settings.answer_max_sentences)
+        return _render(checked, chosen)
+
+
+def question_parts(question: str) -> list[str]:
+    """A multi-part question answered part by part: split at question marks and semicolons."""
+    pieces = [p.strip() for p in re.split(r"[?;]\s+|\?$|\n+", question) if p.strip()]
+    parts = [p for p in pieces if len(word_tokens(p)) >= 2]
+    if len(parts) > 4:
+        return [question]
+    return parts or [question]
+
+
+def _select(
+    candidates: list[_Candidate], vectors: np.ndarray, n_parts: int, limit: int
+) -> list[_Candidate]:
+    """Best sentence for each part first, then the strongest remaining, without repeats."""
+    chosen: list[int] = []
+
+    def redundant(i: int) -> bool:
+        return any(
+            float(vectors[i] @ vectors[j]) > 0.9
+            or token_overlap(candidates[i].text, candidates[j].text) > 0.8
+            for j in chosen
+        )
+
+    for part in range(n_parts):
+        order = sorted(range(len(candidates)), key=lambda i: -candidates[i].scores[part])
+        pick = next((i for i in order if i not in chosen and not redundant(i)), None)
+        if pick is not None and len(chosen) < limit:
+            chosen.append(pick)
+    best = max((max(c.scores) for c in candidates), default=0.0)
+    rest = sorted(range(len(candidates)), key=lambda i: -max(candidates[i].scores))
+    for i in rest:
+        if len(chosen) >= limit or max(candidates[i].scores) < 0.8 * best:
+            break
+        if i not in chosen and not redundant(i):
+            chosen.append(i)
+    return [candidates[i] for i in chosen]
+
+
+def _render(checked: Checked, chosen: list[_Candidate]) -> Answer:
+    citations: dict[str, Citation] = {}
+    sentences: list[AnswerSentence] = []
+    for candidate in chosen:
+        chunk = candidate.passage.chunk
+        if chunk.chunk_id not in citations:
+            citations[chunk.chunk_id] = _citation(len(citations) + 1, chunk)
+        marker = citations[chunk.chunk_id].marker
+        sentences.append(AnswerSentence(candidate.text, (marker,)))
+    lines = [f"{sentences[0].text} [{sentences[0].citations[0]}]"]
+    if len(sentences) > 1:
+        lines.append("")
+        lines.extend(f"- {s.text} [{s.citations[0]}]" for s in sentences[1:])
+    return Answer(
+        question=checked.question,
+        text="\n".join(lines),
+        sentences=sentences,
+        citations=list(citations.values()),
+        refused=False,
+        notices=checked.notices,
+    )
+
+
+def _citation(marker: int, chunk: Chunk) -> Citation:
+    return Citation(
+        marker=marker,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=" > ".join(chunk.heading_path),
+        paragraphs=chunk.para_label,
+        page=chunk.page,
+        edition=chunk.edition,
+        effective_date=chunk.effective_date,
+        source_path=chunk.source_path,
+        quote=chunk.text,
+    )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

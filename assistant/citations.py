@@ -1,0 +1,125 @@
+"""Checking a generated answer sentence by sentence against the passages it cites.
+
+A generative model, above all a small one, writes fluent sentences that the passages do not
+say and puts a plausible [n] after them.  :func:`verify` splits the draft into sentences, reads
+each one's markers, and scores the sentence against the text of the passage(s) it cites; a
+sentence that cites nothing, cites a passage that was not given, or scores below the threshold
+comes back with ``supported=False`` so the interface can flag it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from .embedding import Embedder
+from .schema import AnswerSentence, Citation
+from .text import split_sentences, token_overlap
+
+# [1]  [1, 2]  [1-3]  [1][2]  [Passage 2]
+_MARKER = re.compile(r"\[\s*(?:passage\s*)?(\d+(?:\s*[,;\u2013-]\s*\d+)*)\s*\]", re.IGNORECASE)
+# A marker written after the full stop ("... years. [1] Next") belongs to the sentence before it.
+_MARKER_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
+
+# Weight of the embedding cosine in the support score (the rest is lexical overlap).
+EMBEDDING_WEIGHT = 0.5
+
+
+def _markers(body: str) -> list[int]:
+    found: list[int] = []
+    for piece in re.split(r"\s*[,;]\s*", body):
+        ends = [int(n) for n in re.split(r"\s*[\u2013-]\s*", piece)]
+        if len(ends) == 2 and 0 < ends[1] - ends[0] < 20:
+            found.extend(range(ends[0], ends[1] + 1))
+        else:
+            found.extend(ends)
+    return found
+
+
+def _clean(sentence: str) -> str:
+    text = " ".join(_MARKER.sub(" ", sentence).split())
+    return re.sub(r"\s+([.,;:!?])", r"\1", text)
+
+
+def parse_cited_sentences(
+    text: str, known: Collection[int] | None = None
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Split generated text into (sentence without markers, markers it carries) pairs.
+
+    Lines are split first (so bullet points stay apart), then sentences.  ``[0]`` never names a
+    passage and is ignored; when ``known`` is given, markers outside it are ignored too.  A
+    piece that is nothing but markers is credited to the sentence before it.
+    """
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for line in text.splitlines():
+        line = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", line)
+        for raw in split_sentences(_BULLET.sub("", line)):
+            cited: list[int] = []
+            for match in _MARKER.finditer(raw):
+                for n in _markers(match.group(1)):
+                    if n > 0 and (known is None or n in known) and n not in cited:
+                        cited.append(n)
+            sentence = _clean(raw)
+            if not re.search(r"\w", sentence):
+                if out and cited:
+                    prev, prev_cited = out[-1]
+                    out[-1] = (prev, tuple(dict.fromkeys((*prev_cited, *cited))))
+                continue
+            out.append((sentence, tuple(cited)))
+    return out
+
+
+def support_score(sentence: str, passage: str, embedder: Embedder) -> float:
+    """How well ``passage`` supports ``sentence``, in [0, 1]; deterministic for a given model.
+
+    ``score = 0.5 * cosine + 0.5 * overlap`` where
+
+    * ``cosine`` is the largest cosine similarity between the sentence and any one sentence of
+      the passage (clipped at 0).  Comparing sentence to sentence rather than to the whole
+      passage keeps a long passage from diluting the one sentence that says the same thing,
+      and it credits paraphrase that shares few words.
+    * ``overlap`` is :func:`assistant.text.token_overlap`: the share of the sentence's content
+      words (stemmed, stop words removed) that occur anywhere in the passage.
+
+    Each half covers the other's blind spot.  Sentence embeddings are topical: "An interim SPO
+    lasts for ten years" sits close to any sentence about how long an interim order lasts,
+    whatever the number, so cosine alone passes invented facts on the right topic.  Word overlap
+    catches the new number or term the passage never uses, but alone it fails fair paraphrase.
+    Equal weights were chosen from measured positive/negative pairs (tests/test_generation.py),
+    as was the default threshold ``settings.support_threshold``.
+    """
+    pieces = split_sentences(passage) or [passage]
+    vectors = embedder.encode([sentence, *pieces])
+    cosine = float(np.max(vectors[1:] @ vectors[0])) if len(pieces) else 0.0
+    overlap = token_overlap(sentence, passage)
+    score = EMBEDDING_WEIGHT * max(cosine, 0.0) + (1.0 - EMBEDDING_WEIGHT) * overlap
+    return round(min(max(score, 0.0), 1.0), 4)
+
+
+def verify(
+    generated_text: str,
+    citations: Sequence[Citation],
+    embedder: Embedder,
+    threshold: float,
+) -> list[AnswerSentence]:
+    """Every sentence of the draft with its citations and a support verdict.
+
+    A sentence is scored against the text of all the passages it cites taken together (a
+    sentence may join two passages).  It is unsupported when it cites nothing, cites a marker
+    that names no given passage, or scores below ``threshold``.
+    """
+    by_marker = {c.marker: c for c in citations}
+    checked: list[AnswerSentence] = []
+    for sentence, cited in parse_cited_sentences(generated_text):
+        valid = tuple(n for n in cited if n in by_marker)
+        if not valid:
+            checked.append(AnswerSentence(sentence, (), supported=False, support=0.0))
+            continue
+        passage = " ".join(by_marker[n].quote for n in valid)
+        score = support_score(sentence, passage, embedder)
+        ok = score >= threshold and len(valid) == len(cited)
+        checked.append(AnswerSentence(sentence, valid, supported=ok, support=score))
+    return checked

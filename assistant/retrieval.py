@@ -1,0 +1,163 @@
+"""Hybrid retrieval: BM25 and dense search fused by reciprocal rank, then de-duplicated.
+
+No cross-encoder runs offline here, so ranking comes from two cheap, complementary signals:
+BM25 catches exact terms officers type (``s4A``, ``S-DASH``), the bi-encoder catches
+paraphrase.  Abbreviations are expanded from the corpus glossary itself, so a maintainer who
+adds a glossary entry teaches retrieval a new term without touching code.  Follow-ups carry
+the earlier turns' words, so "and how long does that last?" still finds the right passages.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embedding import Embedder
+from .schema import Chunk
+from .settings import Settings
+from .store import IndexSnapshot
+from .text import split_sentences, token_overlap, word_tokens
+
+GLOSSARY_ENTRY = re.compile(r"^(?P<term>[^—]{1,60}?)\s+—\s+(?P<expansion>[^.]+)\.")
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(and|but|also|so|what about|how about|then|ok(ay)?|same for|what if|is that|does that|"
+    r"can they|can it|how long|does it|is it)\b",
+    re.IGNORECASE,
+)
+_ANAPHORA = re.compile(r"\b(it|that|this|those|these|they|them|one|ones|same)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: Chunk
+    score: float  # fused score, higher is better
+    dense: float  # cosine similarity with the query
+    rank: int
+
+
+@dataclass
+class Retrieval:
+    query: str  # what was searched, after follow-up folding and glossary expansion
+    vector: np.ndarray
+    passages: list[Passage]
+    expansions: dict[str, str] = field(default_factory=dict)
+    follow_up: bool = False
+
+    @property
+    def top_dense(self) -> float:
+        return max((p.dense for p in self.passages), default=0.0)
+
+
+class Glossary:
+    """Term -> expansion pairs read from the glossary document's chunks."""
+
+    def __init__(self, chunks: list[Chunk], doc_id: str) -> None:
+        self.entries: dict[str, str] = {}
+        for chunk in chunks:
+            if chunk.doc_id != doc_id:
+                continue
+            match = GLOSSARY_ENTRY.match(chunk.text)
+            if match:
+                self.entries[match["term"].strip()] = match["expansion"].strip()
+        self._patterns = [
+            (term, expansion, re.compile(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", re.IGNORECASE))
+            for term, expansion in self.entries.items()
+            if _is_abbreviation(term)
+        ]
+
+    def expand(self, text: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for term, expansion, pattern in self._patterns:
+            if pattern.search(text) and expansion.lower() not in text.lower():
+                found[term] = expansion
+        return found
+
+
+def _is_abbreviation(term: str) -> bool:
+    """Only short forms are expanded; a spelled-out term needs no help."""
+    return any(c.isupper() for c in term[1:]) or bool(re.search(r"\d", term)) or len(term) <= 4
+
+
+def _term_pattern(term: str) -> str:
+    """``s2A`` also matches ``2A`` and ``s 2A``; spaces in ``PHA 1997`` match any spacing."""
+    escaped = r"\s*".join(re.escape(part) for part in term.split())
+    if re.fullmatch(r"s\d+[A-Z]?", term):
+        escaped = rf"(?:s\.?\s?)?{re.escape(term[1:])}"
+    return escaped
+
+
+def fold_history(question: str, history: list[str], turns: int) -> tuple[str, bool]:
+    """Prefix a follow-up with the earlier user turns it depends on."""
+    if not history or turns == 0:
+        return question, False
+    content = word_tokens(question)
+    follow_up = bool(_FOLLOW_UP_START.match(question)) or (
+        len(content) <= 6 and bool(_ANAPHORA.search(question))
+    )
+    if not follow_up:
+        return question, False
+    return " ".join([*history[-turns:], question]), True
+
+
+class Retriever:
+    """Searches one index snapshot; cheap to build per snapshot, safe to share across threads."""
+
+    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, settings: Settings) -> None:
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+        self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id)
+        self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def retrieve(self, question: str, history: list[str] | None = None) -> Retrieval:
+        s = self.settings
+        query, follow_up = fold_history(question, history or [], s.history_turns)
+        expansions = self.glossary.expand(query)
+        expanded = " ".join([query, *(f"({t}: {e})" for t, e in expansions.items())])
+        vector = self.embedder.encode([expanded])[0]
+        dense = self.snapshot.dense_search(vector, s.candidate_k)
+        keyword = self.snapshot.keyword_search(expanded, s.candidate_k)
+        fused: dict[str, float] = {}
+        for weight, ranking in ((s.dense_weight, dense), (s.bm25_weight, keyword)):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
+        cosine = dict(dense)
+        ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        missing = [cid for cid in ordered[: s.retrieve_k * 3] if cid not in cosine]
+        if missing:
+            vectors = self.embedder.embed_cached([self.snapshot.by_id[c].embed_text for c in missing])
+            cosine.update({c: float(v @ vector) for c, v in zip(missing, vectors, strict=True)})
+        passages: list[Passage] = []
+        for chunk_id in ordered:
+            chunk = self.snapshot.by_id[chunk_id]
+            if any(_near_duplicate(chunk, p.chunk) for p in passages):
+                continue
+            passages.append(Passage(chunk, fused[chunk_id], cosine.get(chunk_id, 0.0), len(passages)))
+            if len(passages) == s.retrieve_k:
+                break
+        return Retrieval(expanded, vector, passages, expansions, follow_up)
+
+    def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        """Embeddings of passage sentences, memoised per snapshot (the corpus is immutable)."""
+        with self._lock:
+            todo = [t for t in dict.fromkeys(sentences) if t not in self._sentence_vectors]
+        if todo:
+            vectors = self.embedder.embed_cached(todo)
+            with self._lock:
+                self._sentence_vectors.update(zip(todo, vectors, strict=True))
+        if not sentences:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.stack([self._sentence_vectors[t] for t in sentences])
+
+
+def _near_duplicate(a: Chunk, b: Chunk) -> bool:
+    """Two passages saying the same thing waste an officer's attention: keep the better one."""
+    return token_overlap(a.text, b.text) > 0.85 and token_overlap(b.text, a.text) > 0.85
+
+
+def passage_sentences(chunk: Chunk) -> list[str]:
+    return split_sentences(chunk.text)
