@@ -91,7 +91,9 @@ class Assistant:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         checked = check_question(question, self.settings.max_question_chars)
-        earlier = [check_question(h, self.settings.max_question_chars).question for h in history or []]
+        earlier = [
+            check_question(h, self.settings.max_question_chars).question for h in history or []
+        ]
         timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
         version = retriever.snapshot.version
@@ -172,10 +174,14 @@ class Assistant:
         for i, candidate in enumerate(candidates):
             bonus = _FIRST_PASSAGE_WEIGHT * (1.0 / (1 + candidate.passage.rank))
             candidate.scores = [
-                float(similarity[i, j]) + 0.3 * token_overlap(expanded_parts[j], candidate.text) + bonus
+                float(similarity[i, j])
+                + 0.3 * token_overlap(expanded_parts[j], candidate.text)
+                + bonus
                 for j in range(len(parts))
             ]
-        chosen = _select(candidates, sentence_vectors, len(parts), self.settings.answer_max_sentences)
+        chosen = _select(
+            candidates, sentence_vectors, len(parts), self.settings.answer_max_sentences
+        )
         return _render(checked, chosen)
 
 

@@ -18,13 +18,37 @@ from .errors import QuestionError
 # Personal details, most specific first so a date is not read as a phone number.
 _PII: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("date of birth", re.compile(r"\b(?:DOB|d\.o\.b\.?|born)\s*:?\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)),
+    (
+        "date of birth",
+        re.compile(r"\b(?:DOB|d\.o\.b\.?|born)\s*:?\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I),
+    ),
     ("date", re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b")),
-    ("phone number", re.compile(r"(?<!\w)(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\+44\s?\(?0?\)?\d{2,4}|0\d{2,4})[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\w)")),
+    (
+        "phone number",
+        re.compile(
+            r"(?<!\w)(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\+44\s?\(?0?\)?\d{2,4}|0\d{2,4})[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\w)"
+        ),
+    ),
     ("postcode", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)),
-    ("address", re.compile(r"\b\d{1,4}[a-z]?\s+(?:[A-Z][a-z]+\s){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Court|Crescent|Place|Gardens|Terrace|Grove|Hill)\b")),
-    ("name", re.compile(r"\b(?:[Vv]ictim|[Ss]uspect|AP|[Ss]ubject|[Ww]itness|[Dd]efendant|[Rr]espondent|[Mm]y suspect|[Hh]er ex|[Hh]is ex)(?:\s+(?:is|called|named))?[\s,:]+(?:Mr|Mrs|Ms|Miss|Dr)?\.?\s*([A-Z][a-z]+(?:\s+[A-Z][a-z'-]+){1,2})\b")),
-    ("crime reference", re.compile(r"\b(?:crime\s+ref(?:erence)?|CAD|URN)\s*(?:no\.?|number)?\s*:?\s*[\w/-]*\d[\w/-]*", re.I)),
+    (
+        "address",
+        re.compile(
+            r"\b\d{1,4}[a-z]?\s+(?:[A-Z][a-z]+\s){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Court|Crescent|Place|Gardens|Terrace|Grove|Hill)\b"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\b(?:[Vv]ictim|[Ss]uspect|AP|[Ss]ubject|[Ww]itness|[Dd]efendant|[Rr]espondent|[Mm]y suspect|[Hh]er ex|[Hh]is ex)(?:\s+(?:is|called|named))?[\s,:]+(?:Mr|Mrs|Ms|Miss|Dr)?\.?\s*([A-Z][a-z]+(?:\s+[A-Z][a-z'-]+){1,2})\b"
+        ),
+    ),
+    (
+        "crime reference",
+        re.compile(
+            r"\b(?:crime\s+ref(?:erence)?|CAD|URN)\s*(?:no\.?|number)?\s*:?\s*[\w/-]*\d[\w/-]*",
+            re.I,
+        ),
+    ),
 )
 
 _INJECTION = re.compile(
@@ -42,13 +66,36 @@ _LOCATE_VICTIM = re.compile(
     re.I | re.S,
 )
 _OUT_OF_SCOPE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("jurisdiction", re.compile(r"\b(?:scotland|scottish|police scotland|northern ireland|psni)\b", re.I)),
-    ("sentencing", re.compile(r"\bsentencing (?:council|guidelines?)\b|\bstarting point\b|\bcategory [1-3][A-C]\b", re.I)),
-    ("case decision", re.compile(r"\bwill (?:the )?cps (?:charge|prosecute|authorise)\b|\bwill (?:he|she|they|my suspect) be (?:charged|convicted)\b", re.I)),
+    (
+        "jurisdiction",
+        re.compile(r"\b(?:scotland|scottish|police scotland|northern ireland|psni)\b", re.I),
+    ),
+    (
+        "sentencing",
+        re.compile(
+            r"\bsentencing (?:council|guidelines?)\b|\bstarting point\b|\bcategory [1-3][A-C]\b",
+            re.I,
+        ),
+    ),
+    (
+        "case decision",
+        re.compile(
+            r"\bwill (?:the )?cps (?:charge|prosecute|authorise)\b|\bwill (?:he|she|they|my suspect) be (?:charged|convicted)\b",
+            re.I,
+        ),
+    ),
 )
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
-REFUSAL_REASONS = ("empty", "injection", "locate_victim", "jurisdiction", "sentencing", "case decision", "not_found")
+REFUSAL_REASONS = (
+    "empty",
+    "injection",
+    "locate_victim",
+    "jurisdiction",
+    "sentencing",
+    "case decision",
+    "not_found",
+)
 
 
 @dataclass
@@ -82,7 +129,11 @@ def check_question(raw: str, max_chars: int) -> Checked:
     """Clean a question and decide whether policy refuses it before any retrieval."""
     if not isinstance(raw, str):
         raise QuestionError("the question must be text")
-    if "\x00" in raw or sum(1 for ch in raw[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") > 32:
+    if (
+        "\x00" in raw
+        or sum(1 for ch in raw[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r")
+        > 32
+    ):
         return Checked("", ["The question looked like binary data and was not read."], "empty")
     text = unicodedata.normalize("NFC", raw).translate(_CONTROL)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Co", "Cs"))

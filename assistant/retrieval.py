@@ -63,7 +63,11 @@ class Glossary:
             if match:
                 self.entries[match["term"].strip()] = match["expansion"].strip()
         self._patterns = [
-            (term, expansion, re.compile(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", re.IGNORECASE))
+            (
+                term,
+                expansion,
+                re.compile(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", re.IGNORECASE),
+            )
             for term, expansion in self.entries.items()
             if _is_abbreviation(term)
         ]
@@ -129,14 +133,18 @@ class Retriever:
         ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         missing = [cid for cid in ordered[: s.retrieve_k * 3] if cid not in cosine]
         if missing:
-            vectors = self.embedder.embed_cached([self.snapshot.by_id[c].embed_text for c in missing])
+            vectors = self.embedder.embed_cached(
+                [self.snapshot.by_id[c].embed_text for c in missing]
+            )
             cosine.update({c: float(v @ vector) for c, v in zip(missing, vectors, strict=True)})
         passages: list[Passage] = []
         for chunk_id in ordered:
             chunk = self.snapshot.by_id[chunk_id]
             if any(_near_duplicate(chunk, p.chunk) for p in passages):
                 continue
-            passages.append(Passage(chunk, fused[chunk_id], cosine.get(chunk_id, 0.0), len(passages)))
+            passages.append(
+                Passage(chunk, fused[chunk_id], cosine.get(chunk_id, 0.0), len(passages))
+            )
             if len(passages) == s.retrieve_k:
                 break
         return Retrieval(expanded, vector, passages, expansions, follow_up)

@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     glossary_doc_id: str = Field(
-        "glossary", description="doc_id of the glossary whose 'TERM — Expansion.' entries expand queries."
+        "glossary",
+        description="doc_id of the glossary whose 'TERM — Expansion.' entries expand queries.",
     )
     scope_doc_id: str = Field(
         "scope-and-limits",
