@@ -49,6 +49,8 @@ REFUSALS = {
     "person or case. Speak to your supervisor or use the CPS charging process.",
 }
 _FIRST_PASSAGE_WEIGHT = 0.05
+_KEEP_RATIO = 0.7
+_COVERAGE_WEIGHT = 0.5
 
 
 @dataclass
@@ -161,23 +163,34 @@ class Assistant:
         return chunks[int(np.argmax(vectors @ query))]
 
     def _compose(self, checked: Checked, retrieval: Retrieval, retriever: Retriever) -> Answer:
+        """Score every sentence of the retrieved passages against each part of the question.
+
+        A sentence's score blends its similarity to the part it may answer and to the whole
+        question (a part like "how long does it last?" needs the whole for its subject), plus
+        the rare query words it covers, read with its note's title and heading so a sentence
+        from the interim-orders note counts as being about interim orders.
+        """
         parts = question_parts(checked.question)
-        part_vectors = self.embedder.encode(parts) if len(parts) > 1 else retrieval.vector[None, :]
+        vectors = self.embedder.encode(parts) if len(parts) > 1 else retrieval.vector[None, :]
         candidates = [
             _Candidate(sentence, passage)
-            for passage in retrieval.passages
+            for passage in [*retrieval.passages, *retrieval.context]
             for sentence in split_sentences(passage.chunk.text)
         ]
         sentence_vectors = retriever.sentence_vectors([c.text for c in candidates])
-        similarity = sentence_vectors @ part_vectors.T  # (sentences, parts)
-        expanded_parts = [f"{p} {' '.join(retrieval.expansions.values())}" for p in parts]
+        to_part = sentence_vectors @ vectors.T
+        to_whole = sentence_vectors @ retrieval.vector
+        expansion = " ".join(retrieval.expansions.values())
         for i, candidate in enumerate(candidates):
-            bonus = _FIRST_PASSAGE_WEIGHT * (1.0 / (1 + candidate.passage.rank))
+            chunk = candidate.passage.chunk
+            context = f"{chunk.title} {chunk.section} {candidate.text}"
+            bonus = _FIRST_PASSAGE_WEIGHT / (1 + candidate.passage.rank)
             candidate.scores = [
-                float(similarity[i, j])
-                + 0.3 * token_overlap(expanded_parts[j], candidate.text)
+                0.5 * float(to_part[i, j])
+                + 0.5 * float(to_whole[i])
+                + _COVERAGE_WEIGHT * retriever.term_coverage(f"{part} {expansion}", context)
                 + bonus
-                for j in range(len(parts))
+                for j, part in enumerate(parts)
             ]
         chosen = _select(
             candidates, sentence_vectors, len(parts), self.settings.answer_max_sentences
@@ -185,9 +198,15 @@ class Assistant:
         return _render(checked, chosen)
 
 
+_PART_BREAK = re.compile(
+    r"[?;]\s+|\?$|\n+|,?\s+and\s+(?=(?:how|what|when|where|who|which|why|is|are|can|does|do|should|must|will)\b)",
+    re.IGNORECASE,
+)
+
+
 def question_parts(question: str) -> list[str]:
     """A multi-part question answered part by part: split at question marks and semicolons."""
-    pieces = [p.strip() for p in re.split(r"[?;]\s+|\?$|\n+", question) if p.strip()]
+    pieces = [p.strip() for p in _PART_BREAK.split(question) if p and p.strip()]
     parts = [p for p in pieces if len(word_tokens(p)) >= 2]
     if len(parts) > 4:
         return [question]
@@ -215,7 +234,7 @@ def _select(
     best = max((max(c.scores) for c in candidates), default=0.0)
     rest = sorted(range(len(candidates)), key=lambda i: -max(candidates[i].scores))
     for i in rest:
-        if len(chosen) >= limit or max(candidates[i].scores) < 0.8 * best:
+        if len(chosen) >= limit or max(candidates[i].scores) < _KEEP_RATIO * best:
             break
         if i not in chosen and not redundant(i):
             chosen.append(i)

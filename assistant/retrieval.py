@@ -9,6 +9,7 @@ the earlier turns' words, so "and how long does that last?" still finds the righ
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Retrieval:
     passages: list[Passage]
     expansions: dict[str, str] = field(default_factory=dict)
     follow_up: bool = False
+    context: list[Passage] = field(default_factory=list)  # sibling paragraphs of the best hits
 
     @property
     def top_dense(self) -> float:
@@ -115,11 +117,22 @@ class Retriever:
         self.settings = settings
         self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id)
         self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._sections: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+        frequency: dict[str, int] = {}
+        for chunk in snapshot.chunks:
+            for token in set(word_tokens(chunk.embed_text)):
+                frequency[token] = frequency.get(token, 0) + 1
+        total = max(1, len(snapshot.chunks))
+        self.idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
+        self._unseen_idf = math.log(1 + total)
+        for chunk in snapshot.chunks:
+            if chunk.doc_id != settings.glossary_doc_id:
+                self._sections.setdefault(_section_key(chunk), []).append(chunk)
         self._lock = threading.Lock()
 
     def retrieve(self, question: str, history: list[str] | None = None) -> Retrieval:
         s = self.settings
-        query, follow_up = fold_history(question, history or [], s.history_turns)
+        query, follow_up = fold_history(focus(question), history or [], s.history_turns)
         expansions = self.glossary.expand(query)
         expanded = " ".join([query, *(f"({t}: {e})" for t, e in expansions.items())])
         vector = self.embedder.encode([expanded])[0]
@@ -129,6 +142,9 @@ class Retriever:
         for weight, ranking in ((s.dense_weight, dense), (s.bm25_weight, keyword)):
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
+        for chunk_id in fused:
+            if self.snapshot.by_id[chunk_id].doc_id == s.glossary_doc_id:
+                fused[chunk_id] *= s.glossary_weight
         cosine = dict(dense)
         ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         missing = [cid for cid in ordered[: s.retrieve_k * 3] if cid not in cosine]
@@ -147,7 +163,37 @@ class Retriever:
             )
             if len(passages) == s.retrieve_k:
                 break
-        return Retrieval(expanded, vector, passages, expansions, follow_up)
+        context = self._siblings(passages[: s.context_passages], passages, vector)
+        return Retrieval(expanded, vector, passages, expansions, follow_up, context)
+
+    def _siblings(
+        self, best: list[Passage], taken: list[Passage], vector: np.ndarray
+    ) -> list[Passage]:
+        """Paragraphs of the same section as the best hits: facts often span a section."""
+        seen = {p.chunk.chunk_id for p in taken}
+        found: list[Chunk] = []
+        for passage in best:
+            for chunk in self._sections.get(_section_key(passage.chunk), []):
+                if chunk.chunk_id not in seen:
+                    seen.add(chunk.chunk_id)
+                    found.append(chunk)
+        if not found:
+            return []
+        vectors = self.embedder.embed_cached([c.embed_text for c in found])
+        rank = len(taken)
+        return [
+            Passage(chunk, 0.0, float(v @ vector), rank + i)
+            for i, (chunk, v) in enumerate(zip(found, vectors, strict=True))
+        ]
+
+    def term_coverage(self, query: str, text: str) -> float:
+        """IDF-weighted share of the query's words found in ``text``: rare words count most."""
+        wanted = set(word_tokens(query))
+        if not wanted:
+            return 0.0
+        have = set(word_tokens(text))
+        weights = {t: self.idf.get(t, self._unseen_idf) for t in wanted}
+        return sum(w for t, w in weights.items() if t in have) / sum(weights.values())
 
     def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         """Embeddings of passage sentences, memoised per snapshot (the corpus is immutable)."""
@@ -160,6 +206,18 @@ class Retriever:
         if not sentences:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([self._sentence_vectors[t] for t in sentences])
+
+
+def _section_key(chunk: Chunk) -> tuple[str, tuple[str, ...]]:
+    return (chunk.doc_id, chunk.heading_path)
+
+
+def focus(question: str, long_chars: int = 400) -> str:
+    """For pasted material, search on what is asked: its questions, not the whole paste."""
+    if len(question) <= long_chars:
+        return question
+    asked = [s for s in split_sentences(question) if s.rstrip().endswith("?")]
+    return " ".join(asked[:3]) if asked else question[:long_chars]
 
 
 def _near_duplicate(a: Chunk, b: Chunk) -> bool:

@@ -83,6 +83,20 @@ class Settings(BaseSettings):
         "glossary",
         description="doc_id of the glossary whose 'TERM — Expansion.' entries expand queries.",
     )
+    glossary_weight: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="Factor on the glossary's fused scores, so a one-line definition does not "
+        "crowd out the note that explains the point.",
+    )
+    context_passages: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Best passages whose sibling paragraphs (same section) are offered to the "
+        "answerer, because one fact often spans a section.",
+    )
     scope_doc_id: str = Field(
         "scope-and-limits",
         description="doc_id of the note stating what the guidance does not cover; "
@@ -97,7 +111,7 @@ class Settings(BaseSettings):
         5, ge=1, le=20, description="Most sentences in an extractive answer."
     )
     refusal_threshold: float = Field(
-        0.40,
+        0.34,
         ge=-1,
         le=1,
         description="Least cosine similarity between the question and its best passage "
