@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import AssistantError
+from .schema import Answer
 from .settings import ENV_PREFIX, Settings, describe_fields, load_settings
 
 
@@ -27,7 +28,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _settings_epilog() -> str:
-    rows = "\n".join(f"  {env:<28} default {default}: {doc}" for env, default, doc in describe_fields())
+    rows = "\n".join(
+        f"  {env:<28} default {default}: {doc}" for env, default, doc in describe_fields()
+    )
     return f"settings (environment variables, or the same names in lower case in --config):\n{rows}"
 
 
@@ -40,7 +43,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     ingest_parser(commands.add_parser("ingest", help="index the corpus folder"))
+    ask = commands.add_parser("ask", help="answer one question and print its sources")
+    _settings_options(ask)
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.set_defaults(handler=run_ask)
+    chat = commands.add_parser("chat", help="interactive conversation with follow-ups")
+    _settings_options(chat)
+    chat.set_defaults(handler=run_chat)
     return parser
+
+
+def render_answer(answer: Answer) -> str:
+    """Plain-text answer with its sources, as the terminal shows it."""
+    lines = [f"note: {n}" for n in answer.notices]
+    lines.append(answer.text)
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            dated = f"edition {c.edition}, effective {c.effective_date}"
+            lines.append(f"[{c.marker}] {c.label} ({c.section}; {dated})")
+            lines.append(f'    "{c.quote}"')
+    return "\n".join(lines)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from .answering import Assistant
+
+    answer = Assistant(_settings(args)).ask(args.question)
+    print(json.dumps(answer.to_json(), indent=1) if args.json else render_answer(answer))
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from .answering import Assistant
+
+    assistant = Assistant(_settings(args))
+    history: list[str] = []
+    print("Ask about Stalking Protection Orders. 'new' starts a new conversation; Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question.lower() == "new":
+            history.clear()
+            print("(new conversation)")
+            continue
+        if not question:
+            continue
+        answer = assistant.ask(question, history)
+        history.append(answer.question)
+        print(render_answer(answer))
 
 
 def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -56,9 +112,15 @@ def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Arg
         "3 the index could not be written."
     )
     _settings_options(parser)
-    parser.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
-    parser.add_argument("--strict", action="store_true", help="fail (exit 1) if any file cannot be loaded")
-    parser.add_argument("--force", action="store_true", help="publish a new version even if nothing changed")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="report what would change, write nothing"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="fail (exit 1) if any file cannot be loaded"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="publish a new version even if nothing changed"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run_ingest)
@@ -81,7 +143,9 @@ def run_ingest(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        report = ingest(settings, dry_run=args.dry_run, strict=args.strict, force=args.force, progress=progress)
+        report = ingest(
+            settings, dry_run=args.dry_run, strict=args.strict, force=args.force, progress=progress
+        )
     finally:
         if bar is not None:
             bar.close()

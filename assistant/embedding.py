@@ -88,7 +88,11 @@ class Embedder(Embeddings):
         keys = [sha256_text(t) for t in texts]
         found = self.cache.get_many(self.name, keys) if self.cache else {}
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        # Longest first, so each model batch holds texts of similar length (less padding),
+        # as SentenceTransformer.encode does over a whole call.
+        missing = sorted(
+            (i for i, k in enumerate(keys) if k not in found), key=lambda i: -len(texts[i])
+        )
         for i, key in enumerate(keys):
             if key in found:
                 out[i] = found[key]

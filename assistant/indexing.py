@@ -161,14 +161,20 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
     kept: set[str] = set()
-    for path in iter_corpus_files(settings.corpus_dir):
+    # Files the live index already holds go first, so a new copy of a file (or a new file
+    # reusing a doc_id) is the one reported, not the original it duplicates.
+    files = sorted(
+        iter_corpus_files(settings.corpus_dir),
+        key=lambda p: str(p.relative_to(settings.corpus_dir)) not in old_by_path,
+    )
+    for path in files:
         rel = str(path.relative_to(settings.corpus_dir))
         try:
             document = load_document(path, settings.corpus_dir)
-            if document.doc_id in seen_ids:
-                raise LoadError(rel, f"duplicate doc_id '{document.doc_id}' (also in {seen_ids[document.doc_id]})")
             if document.content_hash in seen_hashes:
                 raise LoadError(rel, f"identical to {seen_hashes[document.content_hash]}")
+            if document.doc_id in seen_ids:
+                raise LoadError(rel, f"duplicate doc_id '{document.doc_id}' (also in {seen_ids[document.doc_id]})")
         except LoadError as exc:
             report.failures.append(str(exc))
             old_id = old_by_path.get(rel)
@@ -244,6 +250,8 @@ def ingest(
 ) -> IngestReport:
     """Bring the published index in line with the corpus folder; see the module docstring."""
     started = time.perf_counter()
+    if not settings.corpus_dir.is_dir():  # before loading the model, for a quick clear error
+        raise LoadError(str(settings.corpus_dir), "corpus folder does not exist")
     embedder = get_embedder(settings)
     with ingest_lock(settings):
         planned = plan(settings, embedder, dry_run)

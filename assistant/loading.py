@@ -234,7 +234,7 @@ def _read_pdf(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]]:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         raise LoadError(path.name, "encrypted PDF (remove the password and ingest again)")
-    info = reader.metadata or {}
+    info: Any = reader.metadata or {}
     meta: dict[str, Any] = {}
     for key, field in (("/Title", "title"), ("/Subject", "doc_id"), ("/Keywords", "edition")):
         value = info.get(key)

@@ -56,7 +56,7 @@ def chroma_client(settings: Settings, version: str | None = None) -> Any:
     try:
         if settings.server_mode:
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                host=str(settings.chroma_host), port=settings.chroma_port, settings=chroma_settings
             )
         assert version is not None, "embedded Chroma lives inside a version folder"
         path = versions_dir(settings) / version / "chroma"

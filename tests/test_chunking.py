@@ -1,0 +1,114 @@
+"""Chunks respect headings and sentences, fit the model's budget and carry citation metadata."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import REAL_CORPUS
+from fixtures_docs import markdown_doc, write_pdf
+
+from assistant.chunking import chunk_document
+from assistant.embedding import Embedder
+from assistant.loading import iter_corpus_files, load_document
+from assistant.schema import Chunk, sha256_text
+from assistant.text import split_sentences
+
+MAX = 120
+
+LONG_SENTENCES = [
+    f"Sentence number {i} explains how the officer records the {w} in the case file."
+    for i, w in enumerate(["address", "vehicle", "employer", "phone", "route", "school"] * 5)
+]
+
+
+def _fits_or_single_sentence(chunk: Chunk, embedder: Embedder, max_tokens: int) -> bool:
+    return (
+        embedder.count_tokens(chunk.embed_text) <= max_tokens
+        or len(split_sentences(chunk.text)) == 1
+    )
+
+
+def test_long_numbered_paragraph_splits_between_sentences(tmp_path: Path, embedder: Embedder) -> None:
+    sections = [
+        ("1 Alpha section", [
+            "1.1 " + " ".join(LONG_SENTENCES),
+            "1.2 A short numbered paragraph.",
+        ]),
+        ("2 Beta section", ["2.1 Another short paragraph in beta."]),
+    ]
+    path = tmp_path / "long.md"
+    path.write_text(markdown_doc("long-doc", "Long Doc", sections, edition="9",
+                                 effective_date="2026-03-03"), encoding="utf-8")
+    doc = load_document(path, tmp_path)
+    chunks = chunk_document(doc, MAX, embedder.count_tokens)
+    long_pieces = [c for c in chunks if c.paragraphs == ("1.1",)]
+    assert len(long_pieces) >= 3  # it really was split
+    assert " ".join(c.text for c in long_pieces) == " ".join(LONG_SENTENCES)
+    for piece in long_pieces:
+        assert piece.text.endswith("."), piece.text
+        assert piece.text.split(" ")[0] == "Sentence"  # starts at a sentence start
+        assert embedder.count_tokens(piece.embed_text) <= MAX
+    # numbered paragraphs are never merged with neighbours
+    assert [c.paragraphs for c in chunks if c.paragraphs != ("1.1",)] == [("1.2",), ("2.1",)]
+    # metadata
+    for c in chunks:
+        assert (c.doc_id, c.title, c.edition, c.effective_date) == ("long-doc", "Long Doc", "9", "2026-03-03")
+        assert c.source_path == "long.md"
+        assert c.content_hash == sha256_text(c.embed_text)
+        assert c.embed_text == f"Long Doc > {' > '.join(c.heading_path)}\n{c.text}"
+        assert c.page is None
+    assert chunks[-1].heading_path == ("2 Beta section",)
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+
+
+def test_unnumbered_prose_packs_but_never_crosses_a_heading(tmp_path: Path, embedder: Embedder) -> None:
+    sections = [
+        (f"Part {name}", [f"{name} marker paragraph {i} is short." for i in range(4)])
+        for name in ("Red", "Green", "Blue")
+    ]
+    path = tmp_path / "prose.md"
+    path.write_text(markdown_doc("prose", "Prose", sections), encoding="utf-8")
+    chunks = chunk_document(load_document(path, tmp_path), MAX, embedder.count_tokens)
+    assert len(chunks) == 3  # short paragraphs pack together within their section
+    for chunk, name in zip(chunks, ("Red", "Green", "Blue"), strict=True):
+        assert chunk.heading_path == (f"Part {name}",)
+        words = set(re.findall(r"\b(Red|Green|Blue)\b", chunk.text))
+        assert words == {name}, chunk.text
+
+
+def test_pdf_chunks_carry_pages(tmp_path: Path, embedder: Embedder) -> None:
+    pages = [["1 Start", "1.1 Page one text."], ["2 Next", "2.1 Page two text."]]
+    write_pdf(tmp_path / "p.pdf", pages, title="Paged", doc_id="paged")
+    chunks = chunk_document(load_document(tmp_path / "p.pdf", tmp_path), MAX, embedder.count_tokens)
+    assert [(c.paragraphs, c.page) for c in chunks] == [(("1.1",), 1), (("2.1",), 2)]
+    assert chunks[1].chroma_metadata()["page"] == 2
+
+
+def test_real_corpus_chunks_obey_every_rule(embedder: Embedder) -> None:
+    """On the real corpus (structure only): budget, sentences, headings, numbers, metadata."""
+    budget = 200
+    for path in iter_corpus_files(REAL_CORPUS):
+        doc = load_document(path, REAL_CORPUS)
+        chunks = chunk_document(doc, budget, embedder.count_tokens)
+        assert chunks, path
+        paths_by_number = {p.number: p.heading_path for p in doc.paragraphs if p.number}
+        texts_by_number = {p.number: p.text for p in doc.paragraphs if p.number}
+        for chunk in chunks:
+            assert _fits_or_single_sentence(chunk, embedder, budget), chunk.chunk_id
+            assert chunk.doc_id == doc.doc_id and chunk.title == doc.meta.title
+            assert chunk.edition == doc.meta.edition and chunk.effective_date == doc.meta.effective_date
+            assert chunk.source_path == doc.source_path
+            assert chunk.content_hash == sha256_text(chunk.embed_text)
+            assert chunk.embed_text.startswith(" > ".join((doc.meta.title, *chunk.heading_path)))
+            assert len(chunk.paragraphs) <= 1  # a numbered paragraph stands alone
+            for number in chunk.paragraphs:
+                assert paths_by_number[number] == chunk.heading_path  # no heading crossed
+        # a split paragraph is cut only between its own sentences
+        for number, text in texts_by_number.items():
+            pieces = [c.text for c in chunks if c.paragraphs == (number,)]
+            assert " ".join(pieces) == text, (path.name, number)
+            if len(pieces) > 1:
+                sentences = split_sentences(text)
+                assert sum(len(split_sentences(p)) for p in pieces) == len(sentences)
