@@ -24,8 +24,9 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
+from .answering import Assistant  # noqa: E402
 from .errors import AssistantError  # noqa: E402
 from .indexing import IngestReport, ingest  # noqa: E402
 from .settings import Settings, load_settings  # noqa: E402
 
-__all__ = ["AssistantError", "IngestReport", "Settings", "ingest", "load_settings"]
+__all__ = ["Assistant", "AssistantError", "IngestReport", "Settings", "ingest", "load_settings"]

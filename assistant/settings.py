@@ -213,5 +213,7 @@ def describe_fields() -> list[tuple[str, str, str]]:
     """(environment variable, default, description) for every field, for --help and the docs."""
     rows = []
     for name, field in Settings.model_fields.items():
-        rows.append((f"{ENV_PREFIX}{name.upper()}", repr(field.default), field.description or ""))
+        default = field.default
+        shown = "unset" if default is None else str(default)
+        rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows
