@@ -50,6 +50,7 @@ REFUSALS = {
 }
 _FIRST_PASSAGE_WEIGHT = 0.05
 _KEEP_RATIO = 0.7
+_PART_WEIGHT = 0.5
 _COVERAGE_WEIGHT = 0.5
 
 
@@ -186,8 +187,8 @@ class Assistant:
             context = f"{chunk.title} {chunk.section} {candidate.text}"
             bonus = _FIRST_PASSAGE_WEIGHT / (1 + candidate.passage.rank)
             candidate.scores = [
-                0.5 * float(to_part[i, j])
-                + 0.5 * float(to_whole[i])
+                _PART_WEIGHT * float(to_part[i, j])
+                + (1 - _PART_WEIGHT) * float(to_whole[i])
                 + _COVERAGE_WEIGHT * retriever.term_coverage(f"{part} {expansion}", context)
                 + bonus
                 for j, part in enumerate(parts)
@@ -216,28 +217,46 @@ def question_parts(question: str) -> list[str]:
 def _select(
     candidates: list[_Candidate], vectors: np.ndarray, n_parts: int, limit: int
 ) -> list[_Candidate]:
-    """Best sentence for each part first, then the strongest remaining, without repeats."""
+    """Take sentences part by part in turns, so every part of the question is answered.
+
+    Each turn gives every part its best remaining sentence, provided it scores within
+    ``_KEEP_RATIO`` of that part's best and does not repeat a sentence already taken
+    (near-identical meaning, or most words shared in either direction).
+    """
     chosen: list[int] = []
 
     def redundant(i: int) -> bool:
+        a = candidates[i].text
         return any(
             float(vectors[i] @ vectors[j]) > 0.9
-            or token_overlap(candidates[i].text, candidates[j].text) > 0.8
+            or max(token_overlap(a, candidates[j].text), token_overlap(candidates[j].text, a))
+            > 0.75
             for j in chosen
         )
 
-    for part in range(n_parts):
-        order = sorted(range(len(candidates)), key=lambda i: -candidates[i].scores[part])
-        pick = next((i for i in order if i not in chosen and not redundant(i)), None)
-        if pick is not None and len(chosen) < limit:
-            chosen.append(pick)
-    best = max((max(c.scores) for c in candidates), default=0.0)
-    rest = sorted(range(len(candidates)), key=lambda i: -max(candidates[i].scores))
-    for i in rest:
-        if len(chosen) >= limit or max(candidates[i].scores) < _KEEP_RATIO * best:
-            break
-        if i not in chosen and not redundant(i):
-            chosen.append(i)
+    orders = [
+        sorted(range(len(candidates)), key=lambda i, p=part: -candidates[i].scores[p])
+        for part in range(n_parts)
+    ]
+    bests = [candidates[order[0]].scores[p] if order else 0.0 for p, order in enumerate(orders)]
+    progress = True
+    while progress and len(chosen) < limit:
+        progress = False
+        for part, order in enumerate(orders):
+            if len(chosen) >= limit:
+                break
+            floor = _KEEP_RATIO * bests[part] if chosen else float("-inf")
+            pick = next(
+                (
+                    i
+                    for i in order
+                    if i not in chosen and candidates[i].scores[part] >= floor and not redundant(i)
+                ),
+                None,
+            )
+            if pick is not None:
+                chosen.append(pick)
+                progress = True
     return [candidates[i] for i in chosen]
 
 

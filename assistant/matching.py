@@ -1,0 +1,280 @@
+"""Deterministic judges for the evaluation: does an answer state a fact, does a passage support
+a sentence, does a retrieved passage cover an expected paragraph.
+
+A fact counts as stated by an answer sentence when
+
+1. every *key term* of the fact occurs in the sentence: numbers (digits or number words, so
+   "two years" equals "2 years" but never "5 years"), section references such as ``s2A``,
+   acronyms (``BTP`` is also matched by "British Transport Police") and capitalised names
+   ("Ministry of Defence Police" is not matched by "British Transport Police"); a fact that
+   says "not" needs a sentence with a negation too; and
+2. the sentence is close in meaning, by one of the tiers in ``TIERS``: (least cosine, least
+   content-word overlap).  Cosine is between the embeddings of fact and sentence; overlap is
+   the share of the fact's content words (stemmed, stop words dropped) found in the sentence.
+   A high cosine suffices alone; a lower cosine needs more of the fact's words, and a short
+   fact that is one item of a long list ("following a person") needs all of them.
+
+The thresholds were calibrated on the hand-labelled pairs in ``eval/labels.jsonl`` with the
+bundled all-MiniLM-L6-v2 model; ``agreement`` reports how often the matcher agrees with them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import Embedder
+from .errors import EvaluationError
+from .text import normalise, split_sentences, token_overlap
+
+TIERS = ((0.80, 0.0), (0.50, 0.6), (0.35, 0.75), (0.20, 1.0))  # (least cosine, least overlap)
+SUPPORT_COSINE = 0.80  # a generated sentence vs its best cited-passage sentence
+SUPPORT_OVERLAP = 0.6
+
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fourteen": "14",
+    "twenty": "20",
+    "twenty-eight": "28",
+    "thirty": "30",
+}
+_NUMBER = re.compile(r"\b(?:s\.?\s?)?\d+[a-z]?(?:\.\d+)*\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]+s?\b")
+_CAPITALISED = re.compile(r"[A-Za-z][\w'-]*")
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers in a text, normalised: "s.2A" -> "2a", "two" -> "2", "1.3" stays "1.3"."""
+    low = normalise(text)
+    found = {re.sub(r"^s\.?\s?", "", m.group(0)) for m in _NUMBER.finditer(low)}
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", low)
+    found.update(_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS)
+    return found
+
+
+def _acronyms(text: str) -> set[str]:
+    return {m.group(0).rstrip("s") for m in _ACRONYM.finditer(text) if len(m.group(0)) >= 2}
+
+
+def _has_acronym(acronym: str, sentence: str) -> bool:
+    """``BTP`` is in a sentence that says "BTP" or "British Transport Police"."""
+    if re.search(rf"\b{re.escape(acronym)}s?\b", sentence):
+        return True
+    words = [w for w in _CAPITALISED.findall(sentence) if w.lower() not in ("of", "and", "the")]
+    initials = "".join(w[0].upper() for w in words)
+    return acronym.upper() in initials and len(acronym) >= 2 and _run_of_capitals(words, acronym)
+
+
+def _run_of_capitals(words: list[str], acronym: str) -> bool:
+    n = len(acronym)
+    for i in range(len(words) - n + 1):
+        run = words[i : i + n]
+        if all(w[0].isupper() for w in run) and "".join(w[0] for w in run) == acronym.upper():
+            return True
+    return False
+
+
+_NEGATED = re.compile(r"\b(not|never|cannot)\b|n't\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(not|never|cannot|no|none|without|neither|nor|whether)\b|n't\b", re.IGNORECASE
+)
+_NAME_STOP = frozenset({"No", "Yes", "The", "A", "An", "If", "It", "Part", "Section", "I"})
+
+
+def _names(fact: str) -> list[list[str]]:
+    """Runs of capitalised words after the first word ("Ministry of Defence Police")."""
+    words = re.findall(r"[A-Za-z][\w'-]*|[^\sA-Za-z]+", fact)
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, word in enumerate(words):
+        capital = i > 0 and word[0].isupper() and not word.isupper() and word not in _NAME_STOP
+        if capital or (current and word in ("of", "and", "the") and i + 1 < len(words)):
+            current.append(word)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [[w for w in run if w[0].isupper()] for run in runs if any(w[0].isupper() for w in run)]
+
+
+def key_terms(fact: str) -> tuple[set[str], set[str], list[list[str]]]:
+    """(numbers, acronyms, capitalised name runs) a sentence must contain to state ``fact``."""
+    return _numbers(fact), _acronyms(fact), _names(fact)
+
+
+def missing_key_terms(fact: str, sentence: str) -> list[str]:
+    numbers, acronyms, names = key_terms(fact)
+    have = _numbers(sentence)
+    missing = sorted(n for n in numbers if n not in have)
+    missing += sorted(a for a in acronyms if not _has_acronym(a, sentence))
+    words = set(re.findall(r"[a-z][\w'-]*", normalise(sentence)))
+    for run in names:
+        initials = "".join(w[0] for w in run).upper()
+        if len(run) > 1 and re.search(rf"\b{initials}s?\b", sentence):
+            continue
+        missing += [w for w in run if w.lower() not in words]
+    if _NEGATED.search(fact) and not _NEGATION.search(sentence):
+        missing.append("(negation)")
+    return missing
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    fact: str
+    found: bool
+    sentence: str  # the best answer sentence ("" when the answer has none)
+    cosine: float
+    overlap: float
+    missing_terms: tuple[str, ...] = ()
+
+
+def judge(cosine: float, overlap: float, missing_terms: Sequence[str]) -> bool:
+    if missing_terms:
+        return False
+    return any(cosine >= c and overlap >= o for c, o in TIERS)
+
+
+def overlap(fact: str, sentence: str) -> float:
+    """Content-word overlap with section references written one way ("s.2A" -> "s2a")."""
+    return token_overlap(_sections(fact), _sections(sentence))
+
+
+def _sections(text: str) -> str:
+    return re.sub(r"\b(?:s\.\s?|s\s|section\s)(\d+[A-Za-z]?)\b", r"s\1", text, flags=re.IGNORECASE)
+
+
+class FactMatcher:
+    """Matches expected facts against answer sentences; embeddings are memoised per text."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if todo:
+            self._vectors.update(zip(todo, self.embedder.encode(todo), strict=True))
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def score(self, fact: str, sentence: str) -> FactMatch:
+        vectors = self.vectors([fact, sentence])
+        cosine = float(vectors[0] @ vectors[1])
+        share = overlap(fact, sentence)
+        missing = missing_key_terms(fact, sentence)
+        return FactMatch(
+            fact, judge(cosine, share, missing), sentence, cosine, share, tuple(missing)
+        )
+
+    def match(self, fact: str, sentences: Sequence[str]) -> FactMatch:
+        """The best sentence for ``fact``: a found match first, then the highest cosine."""
+        if not sentences:
+            return FactMatch(fact, False, "", 0.0, 0.0, ())
+        self.vectors([fact, *sentences])  # one batch for the model
+        scored = [self.score(fact, s) for s in sentences]
+        return max(scored, key=lambda m: (m.found, m.cosine + 0.3 * m.overlap))
+
+    def supported(self, sentence: str, quote: str) -> bool:
+        """Whether ``quote`` (a cited passage) supports ``sentence``."""
+        if _squash(sentence) in _squash(quote):
+            return True
+        parts = split_sentences(quote) or [quote]
+        vectors = self.vectors([sentence, *parts])
+        best = float(np.max(vectors[1:] @ vectors[0]))
+        return (
+            best >= SUPPORT_COSINE
+            and overlap(sentence, quote) >= SUPPORT_OVERLAP
+            and not missing_key_terms(sentence, quote)
+        )
+
+
+def _squash(text: str) -> str:
+    return " ".join(word for word in re.findall(r"\w+", normalise(text)))
+
+
+@dataclass(frozen=True)
+class Label:
+    fact: str
+    sentence: str
+    label: bool
+    note: str = ""
+
+
+def load_labels(path: Path) -> list[Label]:
+    labels: list[Label] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            labels.append(
+                Label(
+                    str(data["fact"]),
+                    str(data["sentence"]),
+                    bool(data["label"]),
+                    str(data.get("note", "")),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvaluationError(f"{path}:{number}: malformed label ({exc})") from None
+    return labels
+
+
+@dataclass(frozen=True)
+class Agreement:
+    total: int
+    agree: int
+    disagreements: list[tuple[Label, FactMatch]]
+
+    @property
+    def rate(self) -> float:
+        return self.agree / self.total if self.total else 0.0
+
+
+def agreement(matcher: FactMatcher, labels: Sequence[Label]) -> Agreement:
+    """How often the matcher's verdict equals the hand label."""
+    wrong: list[tuple[Label, FactMatch]] = []
+    matcher.vectors([t for label in labels for t in (label.fact, label.sentence)])
+    for label in labels:
+        verdict = matcher.score(label.fact, label.sentence)
+        if verdict.found != label.label:
+            wrong.append((label, verdict))
+    return Agreement(len(labels), len(labels) - len(wrong), wrong)
+
+
+def covers(label: str | Sequence[str], para: str) -> bool:
+    """Whether a paragraph label ("7.3", "7.3-7.5" or a tuple of numbers) covers ``para``."""
+    if not isinstance(label, str):
+        return para in label or any(covers(p, para) for p in label if "-" in p)
+    if label == para:
+        return True
+    if "-" not in label:
+        return False
+    first, _, last = label.partition("-")
+    try:
+        lo, hi, want = _key(first), _key(last), _key(para)
+    except ValueError:
+        return False
+    return lo <= want <= hi
+
+
+def _key(number: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in number.strip().split("."))

@@ -1,0 +1,190 @@
+"""The core on the real corpus and model: cited answers, refusals, follow-ups, hostile input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import Assistant
+from assistant.retrieval import Glossary, Retriever
+from assistant.settings import Settings
+from assistant.store import live_snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")]
+ANSWERABLE = [g for g in GOLD if g["answerable"]]
+UNANSWERABLE = [g for g in GOLD if not g["answerable"]]
+
+
+@pytest.fixture(scope="module")
+def assistant(live_settings: Settings) -> Assistant:
+    return Assistant(live_settings)
+
+
+def _gold(item_id: str) -> dict[str, object]:
+    return next(g for g in GOLD if g["id"] == item_id)
+
+
+# Facts an officer must see, as words the corpus uses for them (checked by reading the notes).
+KEY_FACTS = {
+    "P03": ["British Transport Police", "Ministry of Defence Police"],
+    "P05": ["acts associated with stalking", "risk associated with stalking", "necessary"],
+    "P07": ["psychological"],
+    "P10": ["fixed period", "two years"],
+    "P13": ["3 days", "address"],
+    "P15": ["in person", "police station"],
+    "P17": ["5 years", "same offence"],
+    "P20": ["Crown Court"],
+    "P24": ["Fixated", "Obsessive", "Unwanted", "Repeated"],
+    "P29": ["0808 802 0300"],
+}
+
+
+@pytest.mark.parametrize("item_id", sorted(KEY_FACTS))
+def test_answers_state_the_key_facts(assistant: Assistant, item_id: str) -> None:
+    answer = assistant.ask(str(_gold(item_id)["question"]))
+    assert not answer.refused, answer.text
+    text = answer.text.lower()
+    missing = [fact for fact in KEY_FACTS[item_id] if fact.lower() not in text]
+    assert not missing, f"{item_id} answer lacks {missing}:\n{answer.text}"
+
+
+def test_every_answer_sentence_is_quoted_from_the_passage_it_cites(assistant: Assistant) -> None:
+    for item in ANSWERABLE:
+        answer = assistant.ask(str(item["question"]))
+        assert not answer.refused, f"{item['id']} refused: {answer.text}"
+        by_marker = {c.marker: c for c in answer.citations}
+        assert answer.sentences and answer.citations
+        for sentence in answer.sentences:
+            assert sentence.citations, f"{item['id']}: uncited sentence {sentence.text!r}"
+            for marker in sentence.citations:
+                assert sentence.text in by_marker[marker].quote
+                assert f"[{marker}]" in answer.text
+        for citation in answer.citations:
+            chunk = live_snapshot(assistant.settings).by_id[citation.chunk_id]
+            assert citation.quote == chunk.text
+            assert citation.title and citation.edition and citation.effective_date
+            assert citation.paragraphs or citation.section
+
+
+@pytest.mark.parametrize("item", UNANSWERABLE, ids=[g["id"] for g in UNANSWERABLE])
+def test_unanswerable_questions_are_refused(assistant: Assistant, item: dict[str, object]) -> None:
+    answer = assistant.ask(str(item["question"]))
+    assert answer.refused, f"{item['id']} was answered: {answer.text}"
+    assert answer.refusal_reason
+    lowered = answer.text.lower()
+    assert "can't" in lowered or "not part of" in lowered
+    assert "system prompt" not in lowered
+
+
+def test_injection_is_refused_without_revealing_configuration(assistant: Assistant) -> None:
+    answer = assistant.ask(str(_gold("P38")["question"]))
+    assert answer.refusal_reason == "injection"
+    assert "Stalking Protection Orders" in answer.text
+    assert "threshold" not in answer.text.lower()
+
+
+def test_follow_ups_use_the_conversation(assistant: Assistant) -> None:
+    first = assistant.ask("can BTP apply for an SPO?")
+    follow = assistant.ask("and what about the MoD police?", [first.question])
+    assert "Ministry of Defence Police" in follow.text
+    assert follow.retrieval_query.startswith(first.question)
+    interim = assistant.ask("how long does an interim SPO last?")
+    full = assistant.ask("and a full one?", [interim.question])
+    assert "two years" in full.text or "2 years" in full.text, full.text
+
+
+def test_multi_part_question_gets_each_part_answered(assistant: Assistant) -> None:
+    answer = assistant.ask(str(_gold("P17")["question"]))
+    assert "5 years" in answer.text
+    assert "same offence" in answer.text.lower()
+
+
+def test_personal_details_are_not_echoed(assistant: Assistant) -> None:
+    answer = assistant.ask(str(_gold("P39")["question"]))
+    assert not answer.refused
+    dumped = json.dumps(answer.to_json())
+    for secret in ("Whitfield", "07700 900123", "AN1 2BC", "02/03/1991", "14 Example Road"):
+        assert secret not in dumped
+    assert any("Personal details" in n for n in answer.notices)
+    assert "interim" in answer.text.lower()
+
+
+def test_over_long_question_is_cut_with_a_notice(assistant: Assistant) -> None:
+    huge = "How long does an interim SPO last? " + "padding words " * 80_000
+    answer = assistant.ask(huge)
+    assert len(answer.question) <= assistant.settings.max_question_chars
+    assert any("only the first" in n for n in answer.notices)
+
+
+def test_abbreviations_expand_from_the_corpus_glossary(assistant: Assistant) -> None:
+    retriever = assistant.retriever()
+    assert retriever.glossary.expand("is it a PHA 97 offence?")["PHA 97"].startswith(
+        "Protection from Harassment Act"
+    )
+    retrieval = retriever.retrieve("can BTP apply?")
+    assert "British Transport Police" in retrieval.query
+    assert retrieval.passages[0].chunk.doc_id in ("who-may-apply", "glossary")
+
+
+def test_glossary_expansion_is_data_not_code(make_corpus, settings_for, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.indexing import ingest
+
+    corpus = make_corpus(
+        {
+            "glossary.md": "---\ndoc_id: glossary\ntitle: Terms\n---\n# Terms\n\n## 1 Terms\n\n"
+            "1.1 ZQX — Zonal quarantine exclusion. A made-up term for this test.\n",
+            "note.md": "---\ndoc_id: note\ntitle: Note\n---\n# Note\n\n## 1 Zones\n\n"
+            "1.1 A zonal quarantine exclusion keeps a person out of an area.\n",
+        }
+    )
+    settings = settings_for(corpus)
+    ingest(settings)
+    snapshot = live_snapshot(settings)
+    glossary = Glossary(snapshot.chunks, "glossary")
+    assert glossary.expand("what is a ZQX?") == {"ZQX": "Zonal quarantine exclusion"}
+    retriever = Retriever(snapshot, Assistant(settings).embedder, settings)
+    assert "Zonal quarantine exclusion" in retriever.retrieve("what is a ZQX?").query
+
+
+def test_cli_ask_json_prints_a_full_answer(live_settings: Settings) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ask",
+            "--json",
+            "--corpus",
+            str(live_settings.corpus_dir),
+            "--data",
+            str(live_settings.data_dir),
+            "how long does an interim SPO last?",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["refused"] is False
+    assert answer["citations"] and answer["citations"][0]["quote"]
+    assert {"total_ms", "retrieval_ms"} <= set(answer["timings"])
+
+
+def test_no_index_gives_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "--data", str(tmp_path / "none"), "hello"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "run `python ingest.py`" in result.stderr

@@ -1,0 +1,379 @@
+"""Evaluation: the fact matcher, gold-set parsing, reports and comparison, stale gold items.
+
+The report tests run a tiny gold set through the real Assistant on the real index
+(``live_settings``), so they measure the same pipeline officers use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant import eval as eval_cli
+from assistant.embedding import Embedder
+from assistant.errors import EvaluationError
+from assistant.evaluation import (
+    GoldItem,
+    append_gold_item,
+    load_gold,
+    percentile,
+    run_evaluation,
+    stale_between,
+    stale_from_report,
+    stale_gold_items,
+)
+from assistant.matching import FactMatcher, agreement, covers, load_labels, missing_key_terms
+from assistant.schema import Chunk
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = ROOT / "eval" / "labels.jsonl"
+
+TINY = [
+    {
+        "id": "T1",
+        "question": "What is the maximum penalty for breach of an SPO?",
+        "expected_facts": [
+            "breaching an SPO without reasonable excuse is an offence",
+            "up to 5 years' imprisonment on indictment",
+        ],
+        "answerable": True,
+        "expected_sections": [{"doc_id": "breach", "para": "2.1"}],
+    },
+    {
+        "id": "T2",
+        "question": "Can British Transport Police apply for an SPO?",
+        "expected_facts": ["the British Transport Police chief constable can apply"],
+        "answerable": True,
+        "expected_sections": [{"doc_id": "who-may-apply", "para": "3.1"}],
+    },
+    {
+        "id": "T3",
+        "question": "and can the Ministry of Defence Police?",
+        "tags": ["follow_up"],
+        "expected_facts": ["the Ministry of Defence Police chief constable can also apply"],
+        "answerable": True,
+        "expected_sections": [{"doc_id": "who-may-apply", "para": "3.1"}],
+    },
+    {
+        "id": "T4",
+        "question": "What is the best recipe for chocolate cake?",
+        "expected_facts": [],
+        "answerable": False,
+        "expected_sections": [],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def matcher(embedder: Embedder) -> FactMatcher:
+    return FactMatcher(embedder)
+
+
+def write_gold(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    return path
+
+
+# --- matcher ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "sentence"),
+    [
+        (
+            "a fixed period must be at least 2 years",
+            "A full SPO lasts for a fixed period of at least two years or until further order.",
+        ),
+        (
+            "the British Transport Police chief constable can apply",
+            "The chief constable of British Transport Police (BTP) can apply for an SPO.",
+        ),
+        (
+            "people managed under MAPPA are recorded on ViSOR",
+            "People managed under Multi-Agency Public Protection Arrangements (MAPPA) are recorded "
+            "on ViSOR, the Violent and Sex Offender Register database.",
+        ),
+        (
+            "following a person",
+            "The examples of stalking acts are: following a person; contacting a person by any "
+            "means; loitering in any place.",
+        ),
+    ],
+)
+def test_matcher_accepts_statements_of_the_fact(
+    matcher: FactMatcher, fact: str, sentence: str
+) -> None:
+    assert matcher.match(fact, ["Unrelated text about appeals.", sentence]).found
+
+
+@pytest.mark.parametrize(
+    ("fact", "sentence"),
+    [
+        (
+            "a fixed period must be at least 2 years",
+            "A full SPO lasts for a fixed period of at least five years.",
+        ),
+        (
+            "National Stalking Helpline 0808 802 0300",
+            "Call the National Stalking Helpline on 0808 802 0330.",
+        ),
+        (
+            "the Ministry of Defence Police chief constable can also apply",
+            "The chief constable of British Transport Police (BTP) can apply for an SPO.",
+        ),
+        (
+            "the threshold for starting criminal proceedings does not have to be met",
+            "The threshold for starting criminal proceedings must be met before an SPO is sought.",
+        ),
+        (
+            "hearsay is generally admissible in civil proceedings",
+            "The defendant can appeal to the Crown Court.",
+        ),
+    ],
+)
+def test_matcher_rejects_wrong_numbers_names_and_topics(
+    matcher: FactMatcher, fact: str, sentence: str
+) -> None:
+    assert not matcher.match(fact, [sentence]).found
+
+
+def test_key_terms_normalise_numbers_and_sections() -> None:
+    assert missing_key_terms("within 3 days", "within three days") == []
+    assert missing_key_terms("s.2A stalking", "section 2A stalking") == []
+    assert missing_key_terms("s.2A stalking", "s4A stalking") == ["2a"]
+
+
+def test_matcher_agrees_with_hand_labels(matcher: FactMatcher) -> None:
+    labels = load_labels(LABELS)
+    assert len(labels) >= 40
+    assert {label.label for label in labels} == {True, False}
+    result = agreement(matcher, labels)
+    assert result.rate >= 0.85, [(d[0].fact, d[0].sentence) for d in result.disagreements]
+
+
+def test_support_check(matcher: FactMatcher) -> None:
+    quote = "An SPO is a civil order. It lasts at least two years."
+    assert matcher.supported("It lasts at least two years.", quote)
+    assert not matcher.supported("It lasts at least five years.", quote)
+    assert not matcher.supported("Appeals go to the Crown Court.", quote)
+
+
+def test_paragraph_labels_cover_ranges() -> None:
+    assert covers("7.3", "7.3")
+    assert covers("7.3-7.5", "7.4")
+    assert not covers("7.3-7.5", "7.6")
+    assert covers(("2.1", "2.2"), "2.2")
+    assert not covers("10.1", "1.1")
+
+
+# --- gold set -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', "must be a JSON object"),
+        ('{"id": "X"}', "missing field 'question'"),
+        ('{"id": "X", "question": "q?", "expected_facts": "a string"}', "expected_facts"),
+        (
+            '{"id": "X", "question": "q?", "expected_sections": [{"doc_id": "d"}]}',
+            "expected_sections",
+        ),
+        ('{"id": "X", "question": "q?", "answerable": "yes"}', "answerable"),
+    ],
+)
+def test_malformed_gold_line_names_file_and_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(TINY[0]) + "\n\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(EvaluationError) as caught:
+        load_gold(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:3:") and problem in message and "\n" not in message
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    path = write_gold(tmp_path / "gold.jsonl", [TINY[0], TINY[0]])
+    with pytest.raises(EvaluationError, match=r":2: duplicate item id 'T1'"):
+        load_gold(path)
+
+
+def test_real_gold_set_loads() -> None:
+    items = load_gold(ROOT / "eval" / "questions.jsonl")
+    assert len(items) >= 40 and any(not i.answerable for i in items)
+
+
+def test_append_gold_item_validates_and_appends(tmp_path: Path) -> None:
+    path = write_gold(tmp_path / "gold.jsonl", TINY[:1])
+    append_gold_item(path, {"id": "F01", "question": "q?", "expected_facts": ["a"]})
+    assert [i.id for i in load_gold(path)] == ["T1", "F01"]
+    with pytest.raises(ValueError):
+        append_gold_item(path, {"id": "F02", "question": ""})
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def test_report_and_comparison_on_tiny_gold_set(live_settings: Settings, tmp_path: Path) -> None:
+    gold = write_gold(tmp_path / "gold.jsonl", TINY)
+    report = run_evaluation(live_settings, gold)
+    m = report["metrics"]
+    assert report["items_total"] == 4
+    assert m["refusal_accuracy"] == 1.0 and m["false_refusal_rate"] == 0.0
+    assert m["hit_at_5"] == 1.0 and m["mrr"] is not None and m["mrr"] > 0.3
+    assert m["citation_precision"] == 1.0  # the extractive answerer quotes its passages
+    assert 0 < m["fact_recall"] <= 1
+    assert m["latency_p95_ms"] >= m["latency_p50_ms"] > 0
+    by_id = {i["id"]: i for i in report["items"]}
+    assert by_id["T4"]["refused"] and by_id["T4"]["hit_at_5"] is None
+    assert by_id["T2"]["facts_found"][0]["sentence"]
+
+    runs = tmp_path / "runs"
+    first = eval_cli.write_report(report, runs / "20260101T000000")
+    assert "comparison" not in first
+    assert (runs / "20260101T000000" / "report.md").read_text().startswith("# Evaluation")
+    # A second run that lost a fact on T2 must be compared with the first.
+    worse = json.loads(json.dumps(report))
+    worse.pop("created_at")
+    worse["items"][1]["fact_recall"] = 0.0
+    worse["metrics"]["fact_recall"] = m["fact_recall"] - 0.25
+    second = eval_cli.write_report(worse, runs / "20260102T000000")
+    comparison = second["comparison"]
+    assert comparison["deltas"]["fact_recall"] == pytest.approx(-0.25)
+    assert [w["id"] for w in comparison["worse"]] == ["T2"]
+    assert comparison["better"] == []
+    markdown = (runs / "20260102T000000" / "report.md").read_text()
+    assert "## Worse items" in markdown and "T2: fact_recall" in markdown
+    assert [r["run"] for r in eval_cli.list_runs(runs)] == ["20260101T000000", "20260102T000000"]
+
+
+def test_check_lists_one_line_per_failing_metric() -> None:
+    metrics = {"hit_at_5": 0.9, "mrr": 0.5, "refusal_accuracy": 0.8, "false_refusal_rate": 0.2}
+    thresholds = {
+        "min": {"hit_at_5": 0.85, "mrr": 0.7, "refusal_accuracy": 1.0},
+        "max": {"false_refusal_rate": 0.05},
+    }
+    failures = eval_cli.check(metrics, thresholds)
+    assert len(failures) == 3
+    assert all(line.startswith("FAIL ") for line in failures)
+    assert any("mrr" in line for line in failures)
+
+
+def test_repository_thresholds_are_well_formed() -> None:
+    thresholds = eval_cli.load_thresholds(ROOT / "eval" / "thresholds.json")
+    assert thresholds["min"]["refusal_accuracy"] == 1.0
+    assert {"hit_at_5", "mrr", "fact_recall", "citation_precision"} <= set(thresholds["min"])
+    assert "false_refusal_rate" in thresholds["max"]
+
+
+def test_cli_writes_report_and_checks(
+    live_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gold = write_gold(tmp_path / "gold.jsonl", TINY[1:2] + TINY[3:])
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"min": {"hit_at_5": 0.5, "fact_recall": 1.01}}))
+    out = tmp_path / "runs" / "one"
+    code = eval_cli.main(
+        ["--questions", str(gold), "--out", str(out), "--check", str(strict)],
+        settings=live_settings,
+    )
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "FAIL fact_recall" in printed and "FAIL hit_at_5" not in printed
+    assert (out / "report.json").exists() and (out / "report.md").exists()
+    bad = write_gold(tmp_path / "bad.jsonl", [])
+    bad.write_text("{oops\n")
+    assert (
+        eval_cli.main(
+            ["--questions", str(bad), "--out", str(tmp_path / "x")], settings=live_settings
+        )
+        == 2
+    )
+    assert f"{bad}:1:" in capsys.readouterr().err
+
+
+# --- gold items that follow the corpus ------------------------------------------------------
+
+
+def _chunk(doc_id: str, para: str, text: str) -> Chunk:
+    return Chunk(
+        chunk_id=f"{doc_id}#{para}",
+        doc_id=doc_id,
+        title="T",
+        edition="",
+        effective_date="",
+        heading_path=("1 H",),
+        paragraphs=(para,),
+        page=None,
+        source_path=f"{doc_id}.md",
+        text=text,
+        content_hash=f"h-{text}",
+    )
+
+
+def test_stale_items_between_versions() -> None:
+    items = [
+        GoldItem("A", "q", [], True, [("breach", "1.1"), ("breach", "1.2")]),
+        GoldItem("B", "q", [], True, [("appeals", "1.1")]),
+        GoldItem("C", "q", [], True, [("gone", "1.1")]),
+        GoldItem("D", "q", [], True, [("breach", "9.9")]),
+    ]
+    before = [
+        _chunk("breach", "1.1", "old"),
+        _chunk("breach", "1.2", "same"),
+        _chunk("appeals", "1.1", "same"),
+        _chunk("gone", "1.1", "x"),
+    ]
+    after = [
+        _chunk("breach", "1.1", "new"),
+        _chunk("breach", "1.2", "same"),
+        _chunk("appeals", "1.1", "same"),
+    ]
+    assert stale_between(items, before, after) == [
+        ("A", "breach", "1.1", "changed"),
+        ("C", "gone", "1.1", "removed"),
+        ("D", "breach", "9.9", "not in corpus"),
+    ]
+
+
+def test_stale_items_from_an_ingest_report() -> None:
+    from assistant.indexing import IngestReport
+    from assistant.schema import DocumentChange
+
+    items = [
+        GoldItem("A", "q", [], True, [("breach", "1.1")]),
+        GoldItem("B", "q", [], True, [("appeals", "1.1")]),
+        GoldItem("C", "q", [], True, [("gone", "1.1")]),
+    ]
+    report = IngestReport(version="v2", previous_version="v1", dry_run=False)
+    report.changes = [
+        DocumentChange("breach", "changed", "breach.md", changed_sections=["1 H"]),
+        DocumentChange("appeals", "unchanged", "appeals.md"),
+        DocumentChange("gone", "removed", "gone.md"),
+    ]
+    chunks = [_chunk("breach", "1.1", "new"), _chunk("appeals", "1.1", "same")]
+    assert stale_from_report(items, report, chunks) == [
+        ("A", "breach", "1.1", "changed (1 H)"),
+        ("C", "gone", "1.1", "removed"),
+    ]
+
+
+def test_stale_gold_items_on_the_live_index(live_settings: Settings, tmp_path: Path) -> None:
+    gold = write_gold(
+        tmp_path / "gold.jsonl",
+        [
+            *TINY,
+            {**TINY[0], "id": "T9", "expected_sections": [{"doc_id": "breach", "para": "99.1"}]},
+        ],
+    )
+    assert stale_gold_items(live_settings, gold) == [("T9", "breach", "99.1", "not in corpus")]
+
+
+def test_percentile_nearest_rank() -> None:
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert percentile([float(v) for v in range(1, 21)], 95) == 19.0
+    assert percentile([], 95) == 0.0
