@@ -72,6 +72,74 @@ class _Candidate:
     scores: list[float] = field(default_factory=list)  # one per question part
 
 
+class _Generated:
+    """Streams a language model's answer one checked sentence at a time.
+
+    Tokens are buffered until a sentence (with its [n] markers) is complete; the sentence is
+    then checked against the passages it cites.  Supported sentences are yielded; unsupported
+    ones are held back and reported, and if none is supported the answer becomes a refusal.
+    """
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder, checked: Checked, citations: list[Citation]
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.checked = checked
+        self.citations = citations
+        self.sentences: list[AnswerSentence] = []
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        from .generation import generate
+
+        buffer = ""
+        for token in generate(self.settings, self.checked.question, self.citations):
+            buffer += token
+            pieces = split_sentences(buffer)
+            if len(pieces) > 1 and not pieces[-1].startswith("["):
+                complete = buffer[: buffer.rindex(pieces[-1])]
+                buffer = buffer[len(complete) :]
+                yield from self._check(complete)
+        yield from self._check(buffer)
+        self.answer = self._finish()
+
+    def _check(self, text: str) -> Iterator[str]:
+        from .citations import verify
+
+        if not text.strip():
+            return
+        for sentence in verify(
+            text, self.citations, self.embedder, self.settings.support_threshold
+        ):
+            self.sentences.append(sentence)
+            if sentence.supported:
+                markers = "".join(f"[{m}]" for m in sentence.citations)
+                yield f"{sentence.text} {markers} "
+
+    def _finish(self) -> Answer | None:
+        supported = [s for s in self.sentences if s.supported]
+        if not supported:
+            return None
+        dropped = len(self.sentences) - len(supported)
+        used = {m for s in supported for m in s.citations}
+        notices = list(self.checked.notices)
+        if dropped:
+            notices.append(
+                f"{dropped} sentence(s) the language model wrote were removed because the "
+                "cited guidance does not support them."
+            )
+        return Answer(
+            question=self.checked.question,
+            text=" ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.citations) for s in supported),
+            sentences=self.sentences,
+            citations=[c for c in self.citations if c.marker in used],
+            refused=False,
+            notices=notices,
+            mode=self.settings.llm_backend,
+        )
+
+
 class Assistant:
     """Answers questions from the live index; one instance serves many threads."""
 
@@ -91,47 +159,66 @@ class Assistant:
 
     def ask(self, question: str, history: list[str] | None = None) -> Answer:
         """Answer ``question``; ``history`` holds the earlier user questions, oldest first."""
+        stream = self.stream(question, history)
+        for _ in stream:
+            pass
+        assert stream.answer is not None
+        return stream.answer
+
+    def stream(self, question: str, history: list[str] | None = None) -> AnswerStream:
+        """The answer as text pieces (for ``st.write_stream``); ``.answer`` once drained.
+
+        In generative mode a piece is a sentence that has passed the support check, so an
+        officer never sees an unchecked sentence; the extractive answer streams word by word.
+        """
+        holder = AnswerStream(iter(()))
+        holder.pieces = self._pieces(question, history or [], holder)
+        return holder
+
+    def _pieces(self, question: str, history: list[str], holder: AnswerStream) -> Iterator[str]:
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        checked = check_question(question, self.settings.max_question_chars)
-        earlier = [
-            check_question(h, self.settings.max_question_chars).question for h in history or []
-        ]
+        limit = self.settings.max_question_chars
+        checked = check_question(question, limit)
+        earlier = [check_question(h, limit).question for h in history]
         timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
-        version = retriever.snapshot.version
+        retrieval: Retrieval | None = None
         if checked.refusal:
             answer = self._refuse(checked, checked.refusal, retriever)
         else:
             mark = time.perf_counter()
             retrieval = retriever.retrieve(checked.question, earlier)
             timings["retrieval_ms"] = _ms(mark)
+            mark = time.perf_counter()
             if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
                 answer = self._refuse(checked, "not_found", retriever)
+            elif self.settings.llm_backend != "none":
+                generated = self._generate(checked, retrieval)
+                yield from generated
+                answer = generated.answer or self._refuse(checked, "not_found", retriever)
+                if generated.answer is None:
+                    answer.notices.append(
+                        "The language model's answer was not supported by the guidance, "
+                        "so it is not shown."
+                    )
             else:
-                mark = time.perf_counter()
                 answer = self._compose(checked, retrieval, retriever)
-                timings["compose_ms"] = _ms(mark)
+            timings["compose_ms"] = _ms(mark)
             answer.retrieval_query = retrieval.query
             answer.top_score = retrieval.top_dense
-        answer.corpus_version = version
+        answer.corpus_version = retriever.snapshot.version
         timings["total_ms"] = _ms(start)
         answer.timings = timings
-        return answer
-
-    def stream(self, question: str, history: list[str] | None = None) -> AnswerStream:
-        """Stream the answer text word by word (the UI's ``st.write_stream`` reads this)."""
-        holder = AnswerStream(iter(()))
-
-        def pieces() -> Iterator[str]:
-            answer = self.ask(question, history)
-            holder.answer = answer
+        holder.answer = answer
+        if answer.mode == "extractive" or answer.refused:
             for word in re.split(r"(\s+)", answer.text):
                 if word:
                     yield word
 
-        holder.pieces = pieces()
-        return holder
+    def _generate(self, checked: Checked, retrieval: Retrieval) -> _Generated:
+        citations = [_citation(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
+        return _Generated(self.settings, self.embedder, checked, citations)
 
     def _refuse(self, checked: Checked, reason: str, retriever: Retriever) -> Answer:
         text = REFUSALS[reason]

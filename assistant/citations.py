@@ -26,6 +26,17 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 
 # Weight of the embedding cosine in the support score (the rest is lexical overlap).
 EMBEDDING_WEIGHT = 0.5
+# Multiplier applied when the sentence states a figure that the passage does not contain.
+NEW_FIGURE_FACTOR = 0.5
+# "one" is left out: it is far more often a pronoun than a figure.
+_SMALL_NUMBERS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(_SMALL_NUMBERS) if w != "one"} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
+}
 
 
 def _markers(body: str) -> list[int]:
@@ -72,30 +83,53 @@ def parse_cited_sentences(
     return out
 
 
+def _numbers(text: str) -> set[str]:
+    """Figures in ``text`` as digit strings; number words are folded ("five" -> "5")."""
+    lowered = text.lower()
+    found = set(re.findall(r"\d+(?:\.\d+)?", lowered))
+    found.update(_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", lowered) if w in _NUMBER_WORDS)
+    return found
+
+
+def _split_compounds(text: str) -> str:
+    """"two-year" -> "two year", so a compound matches its parts (text.word_tokens keeps it)."""
+    return re.sub(r"(?<=\w)[-\u2013/](?=\w)", " ", text)
+
+
 def support_score(sentence: str, passage: str, embedder: Embedder) -> float:
     """How well ``passage`` supports ``sentence``, in [0, 1]; deterministic for a given model.
 
-    ``score = 0.5 * cosine + 0.5 * overlap`` where
+    ``score = 0.5 * cosine + 0.5 * overlap``, halved when the sentence states a figure the
+    passage does not contain, where
 
     * ``cosine`` is the largest cosine similarity between the sentence and any one sentence of
       the passage (clipped at 0).  Comparing sentence to sentence rather than to the whole
       passage keeps a long passage from diluting the one sentence that says the same thing,
       and it credits paraphrase that shares few words.
-    * ``overlap`` is :func:`assistant.text.token_overlap`: the share of the sentence's content
-      words (stemmed, stop words removed) that occur anywhere in the passage.
+    * ``overlap`` is :func:`assistant.text.token_overlap` (hyphenated compounds split first):
+      the share of the sentence's content words, stemmed, that occur anywhere in the passage.
+    * a *figure* is a number in digits or words ("5", "five", "28", "2019"); number words are
+      folded to digits so "five years" and "5 years" agree.
 
-    Each half covers the other's blind spot.  Sentence embeddings are topical: "An interim SPO
-    lasts for ten years" sits close to any sentence about how long an interim order lasts,
-    whatever the number, so cosine alone passes invented facts on the right topic.  Word overlap
-    catches the new number or term the passage never uses, but alone it fails fair paraphrase.
-    Equal weights were chosen from measured positive/negative pairs (tests/test_generation.py),
-    as was the default threshold ``settings.support_threshold``.
+    Why: sentence embeddings are topical.  "An interim SPO lasts for ten years" sits close to
+    any sentence about how long an interim order lasts, whatever the number, so cosine alone
+    passes invented facts on the right topic; word overlap catches the new term the passage
+    never uses but alone fails fair paraphrase; and one wrong figure changes only one word in
+    ten, yet durations, penalties, deadlines and section numbers are exactly the facts an
+    officer acts on, so a figure the passage lacks sinks the sentence below any useful
+    threshold.  Weights and ``settings.support_threshold`` were measured on hand-written
+    paraphrase and contradiction pairs (tests/test_generation.py).  Known blind spot: a false
+    sentence built only from the passage's own words ("with reasonable excuse", a court or
+    duration moved to another kind of order) scores high; catching it needs an entailment
+    model, which is not available offline here.
     """
     pieces = split_sentences(passage) or [passage]
     vectors = embedder.encode([sentence, *pieces])
-    cosine = float(np.max(vectors[1:] @ vectors[0])) if len(pieces) else 0.0
-    overlap = token_overlap(sentence, passage)
-    score = EMBEDDING_WEIGHT * max(cosine, 0.0) + (1.0 - EMBEDDING_WEIGHT) * overlap
+    cosine = max(float(np.max(vectors[1:] @ vectors[0])), 0.0)
+    overlap = token_overlap(_split_compounds(sentence), _split_compounds(passage))
+    score = EMBEDDING_WEIGHT * cosine + (1.0 - EMBEDDING_WEIGHT) * overlap
+    if _numbers(sentence) - _numbers(passage):
+        score *= NEW_FIGURE_FACTOR
     return round(min(max(score, 0.0), 1.0), 4)
 
 

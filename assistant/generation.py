@@ -207,9 +207,11 @@ def chat_model(settings: Settings) -> BaseChatModel:
             # A local OpenAI-compatible server (llama.cpp server, vLLM) usually takes any key.
             key = settings.llm_api_key or ("not-needed" if settings.llm_base_url else None)
             from langchain_openai import ChatOpenAI
+            from pydantic import SecretStr
 
             return ChatOpenAI(
-                model=settings.llm_model, base_url=settings.llm_base_url, api_key=key,
+                model=settings.llm_model, base_url=settings.llm_base_url,
+                api_key=SecretStr(key) if key else None,
                 temperature=0.0, max_completion_tokens=settings.llm_max_tokens,
                 timeout=_CONNECT_TIMEOUT_S, max_retries=0,
             )
@@ -230,9 +232,18 @@ def _where(settings: Settings) -> str:
 
 
 def generate(settings: Settings, question: str, citations: list[Citation]) -> Iterator[str]:
-    """Stream the model's answer text piece by piece; errors become one GenerationError line."""
+    """Stream the model's answer text piece by piece.
+
+    A misconfiguration raises :class:`GenerationError` at once; a server that cannot be reached
+    or a model that fails raises it from the iterator, as one line naming the backend.
+    """
     model = chat_model(settings)
-    messages = build_messages(question, citations)
+    return _stream_text(settings, model, build_messages(question, citations))
+
+
+def _stream_text(
+    settings: Settings, model: BaseChatModel, messages: list[BaseMessage]
+) -> Iterator[str]:
     try:
         for chunk in model.stream(messages):
             if chunk.text:
@@ -240,5 +251,15 @@ def generate(settings: Settings, question: str, citations: list[Citation]) -> It
     except GenerationError:
         raise
     except Exception as exc:  # connection refused, timeout, HTTP error, model error
-        kind = type(exc).__name__
-        raise GenerationError(f"{_where(settings)} failed: {kind}: {_one_line(exc)}") from None
+        raise GenerationError(f"{_where(settings)} {_describe(exc)}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    """"is unreachable: ..." for connection failures, "failed: ..." otherwise; one line."""
+    names = " ".join(type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e)
+    verdict = "is unreachable" if "Connect" in names or "Timeout" in names else "failed"
+    detail = f"{type(exc).__name__}: {_one_line(exc)}"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in str(exc):
+        detail += f" ({_one_line(cause)})"
+    return f"{verdict}: {detail}"

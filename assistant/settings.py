@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(None, description="GGUF file for the 'gguf' backend.")
     llm_max_tokens: int = Field(256, ge=16, le=4096, description="Most tokens the LLM may write.")
     support_threshold: float = Field(
-        0.62,
+        0.73,
         ge=0,
         le=1,
         description="Least support score for a generated sentence to stand unflagged.",
