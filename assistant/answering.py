@@ -49,7 +49,7 @@ REFUSALS = {
     "person or case. Speak to your supervisor or use the CPS charging process.",
 }
 _FIRST_PASSAGE_WEIGHT = 0.05
-_KEEP_RATIO = 0.7
+_KEEP_RATIO = 0.6
 _PART_WEIGHT = 0.5
 _COVERAGE_WEIGHT = 0.5
 

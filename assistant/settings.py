@@ -108,7 +108,7 @@ class Settings(BaseSettings):
 
     # --- answering ---
     answer_max_sentences: int = Field(
-        5, ge=1, le=20, description="Most sentences in an extractive answer."
+        6, ge=1, le=20, description="Most sentences in an extractive answer."
     )
     refusal_threshold: float = Field(
         0.34,

@@ -1,0 +1,213 @@
+"""Shared pieces of the Streamlit pages: cached resources, sign-in and roles.
+
+Models and the index load once per process (``st.cache_resource``); every page asks for them
+through :func:`assistant` and :func:`feedback_store`, keyed by the settings in force, so tests
+that point ``SPO_*`` variables at their own folders get their own instances.
+
+Sign-in is optional: only when ``st.secrets`` has an ``[auth]`` section does the app use
+``st.login()`` (OIDC), and then Quality is for trainers and maintainers and Library for
+maintainers, as listed under ``[roles]`` in the secrets file. Without that section the app
+is open to whoever can reach it, which :file:`.streamlit/config.toml` limits to localhost.
+
+Nothing here writes a question to a log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import streamlit as st
+
+from assistant.answering import Assistant
+from assistant.errors import AssistantError
+from assistant.feedback import FeedbackStore
+from assistant.settings import ENV_PREFIX, Settings, load_settings
+from assistant.store import read_pointer
+
+ROLES = ("trainers", "maintainers")
+# Which roles may open each restricted page when sign-in is configured.
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "quality": ("trainers", "maintainers"),
+    "library": ("maintainers",),
+}
+ASK_PAGE = "assistant/ui/ask.py"
+SOURCES_PAGE = "assistant/ui/sources.py"
+QUALITY_PAGE = "assistant/ui/quality.py"
+LIBRARY_PAGE = "assistant/ui/library.py"
+
+
+def _env_key() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_for(env_key: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings()
+
+
+def settings() -> Settings:
+    """The settings in force (environment ``SPO_*`` and the optional config file)."""
+    return _settings_for(_env_key())
+
+
+def _build_assistant(settings_: Settings) -> Assistant:
+    """Load the model and open the live index (if any) so the first answer is quick."""
+    helper = Assistant(settings_)
+    with contextlib.suppress(AssistantError):  # no index yet: the pages say so
+        helper.retriever()
+        helper.embedder.encode(["warm up"])
+    return helper
+
+
+@st.cache_resource(show_spinner=False)
+def _assistant_future(key: str, _settings: Settings) -> Future[Assistant]:
+    """The assistant, built once per process in a background thread.
+
+    Pages start it without waiting, so the chat box appears at once and the model loads
+    while the officer types; the first question waits only for what is left.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spo-warm-up")
+    future = pool.submit(_build_assistant, _settings)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _future() -> Future[Assistant]:
+    current = settings()
+    return _assistant_future(current.model_dump_json(), current)
+
+
+def start_warm_up() -> None:
+    """Begin loading the model and the index in the background (returns at once)."""
+    _future()
+
+
+def assistant_ready() -> bool:
+    return _future().done()
+
+
+def assistant() -> Assistant:
+    """The process-wide assistant (waits for the warm-up); it follows the live version."""
+    return _future().result()
+
+
+@st.cache_resource(show_spinner=False)
+def _feedback_store_for(path: str) -> FeedbackStore:
+    from pathlib import Path
+
+    return FeedbackStore(Path(path))
+
+
+def feedback_store() -> FeedbackStore:
+    return _feedback_store_for(str(settings().feedback_db))
+
+
+def index_ready() -> bool:
+    """Whether a version is published (raises IndexNotReady if the pointer is damaged)."""
+    return read_pointer(settings()) is not None
+
+
+def refresh_after_ingest() -> None:
+    """Drop the cached assistant and reopen it on the new version, for every session.
+
+    The embedding model is shared by the process, so only the index is reopened.
+    """
+    _assistant_future.clear()
+    st.cache_data.clear()
+    assistant()
+
+
+# --- sign-in and roles -------------------------------------------------------------------
+
+
+def _secrets() -> Mapping[str, Any]:
+    """``st.secrets`` as a mapping, or an empty one when there is no secrets file."""
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except Exception:  # no secrets file, or one that does not parse: run open
+        return {}
+
+
+def auth_configured() -> bool:
+    return "auth" in _secrets()
+
+
+def _user_email() -> str | None:
+    try:
+        if not st.user.is_logged_in:
+            return None
+        email = st.user.get("email")
+    except Exception:
+        return None
+    return str(email).lower() if email else None
+
+
+def user_roles() -> set[str]:
+    """Roles of the signed-in user; without sign-in configured every role is held."""
+    if not auth_configured():
+        return set(ROLES)
+    email = _user_email()
+    if email is None:
+        return set()
+    roles_table = _secrets().get("roles", {})
+    held = set()
+    for role in ROLES:
+        members = roles_table.get(role, []) if hasattr(roles_table, "get") else []
+        if email in {str(m).lower() for m in members}:
+            held.add(role)
+    return held
+
+
+def signed_in() -> bool:
+    return not auth_configured() or _user_email() is not None
+
+
+def may_open(page: str) -> bool:
+    """Whether the current user may open ``page`` (a key of PAGE_ROLES or an open page)."""
+    if not signed_in():
+        return False
+    needed = PAGE_ROLES.get(page)
+    return needed is None or bool(user_roles() & set(needed))
+
+
+def require(page: str) -> bool:
+    """Stop drawing ``page`` with a message when the user may not open it."""
+    if may_open(page):
+        return True
+    if not signed_in():
+        st.warning("Please sign in to use the SPO guidance assistant.", icon=":material/lock:")
+    else:
+        st.error(
+            "This page is for " + " and ".join(PAGE_ROLES.get(page, ())) + " only.",
+            icon=":material/lock:",
+        )
+    return False
+
+
+def sign_in_box() -> None:
+    """Sign-in / sign-out controls in the sidebar when OIDC is configured."""
+    if not auth_configured():
+        return
+    with st.sidebar:
+        if _user_email() is None:
+            st.button("Sign in", on_click=st.login, icon=":material/login:")
+        else:
+            st.caption(f"Signed in as {_user_email()}")
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def sign_in_status() -> str:
+    """One line for the Library page on how access is controlled."""
+    if not auth_configured():
+        return (
+            "Sign-in is not configured (no [auth] section in .streamlit/secrets.toml): "
+            "the app runs open on localhost (127.0.0.1) and every page is available."
+        )
+    email = _user_email()
+    who = f"signed in as {email}" if email else "not signed in"
+    roles = ", ".join(sorted(user_roles())) or "none"
+    return f"Sign-in with OIDC is configured; you are {who} (roles: {roles})."
