@@ -321,10 +321,10 @@ def _select(
             for j in chosen
         )
 
-    orders = [
-        sorted(range(len(candidates)), key=lambda i, p=part: -candidates[i].scores[p])
-        for part in range(n_parts)
-    ]
+    def by_part(part: int) -> list[int]:
+        return sorted(range(len(candidates)), key=lambda i: -candidates[i].scores[part])
+
+    orders = [by_part(part) for part in range(n_parts)]
     bests = [candidates[order[0]].scores[p] if order else 0.0 for p, order in enumerate(orders)]
     progress = True
     while progress and len(chosen) < limit:

@@ -115,7 +115,7 @@ class FeedbackStore:
             return int(cursor.lastrowid or 0)
 
     def list(self, rating: int | None = None, status: str | None = None) -> list[FeedbackRecord]:
-        query, args = "SELECT * FROM feedback WHERE 1=1", []
+        query, args = "SELECT * FROM feedback WHERE 1=1", list[int | str]()
         if rating is not None:
             query += " AND rating = ?"
             args.append(rating)

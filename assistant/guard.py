@@ -9,6 +9,7 @@ The patterns are policy, not knowledge of the guidance, which is why they live i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ def redact(text: str) -> tuple[str, list[str]]:
     """Replace personal details with ``[kind removed]``; return the text and the kinds found."""
     kinds: list[str] = []
     for kind, pattern in _PII:
-        text, count = pattern.subn(lambda m, k=kind: _placeholder(m, k), text)
+        text, count = pattern.subn(functools.partial(_placeholder, kind=kind), text)
         if count:
             kinds.append(kind)
     return text, kinds

@@ -64,7 +64,7 @@ def paragraphs(data: dict) -> list[tuple[str, str]]:
 
 
 def core_properties(data: dict) -> dict:
-    created = dt.datetime.combine(_as_date(data["effective_date"]), dt.time(0, 0), tzinfo=dt.timezone.utc)
+    created = dt.datetime.combine(_as_date(data["effective_date"]), dt.time(0, 0), tzinfo=dt.UTC)
     return {
         "identifier": str(data["doc_id"]),
         "title": str(data["title"]),
