@@ -150,7 +150,25 @@ def run_ingest(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     print(json.dumps(report.to_json(), indent=1) if args.json else report.render())
+    if report.published and not args.json:
+        for line in _gold_to_review(settings):
+            print(line)
     return 1 if (args.strict and report.failures) else 0
+
+
+def _gold_to_review(settings: Settings) -> list[str]:
+    """Gold items whose expected paragraphs this ingest changed, for trainers to re-check."""
+    from .evaluation import stale_gold_items
+
+    if not settings.eval_questions.is_file():
+        return []
+    try:
+        stale = stale_gold_items(settings, settings.eval_questions)
+    except AssistantError as exc:
+        return [f"  note      gold set not checked: {exc}"]
+    return [
+        f"  review    gold item {item} ({doc} para {para} {why})" for item, doc, para, why in stale
+    ]
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:

@@ -23,7 +23,6 @@ from .errors import AssistantError, EvaluationError
 from .evaluation import HEADLINE, LOWER_IS_BETTER, run_evaluation
 from .settings import Settings, load_settings
 
-DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_RUNS = Path("eval/runs")
 _ITEM_SCORES = (
     "hit_at_5",
@@ -211,7 +210,9 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument(
+        "--questions", type=Path, help="gold set (default: settings.eval_questions)"
+    )
     parser.add_argument("--out", type=Path, help="run folder (default eval/runs/<timestamp>)")
     parser.add_argument("--baseline", type=Path, help="report.json to compare with")
     parser.add_argument(
@@ -224,12 +225,13 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     try:
         thresholds = load_thresholds(args.check) if args.check else None
         settings = settings or load_settings()
-        out = args.out or run_dir()
+        out = args.out or run_dir(settings.eval_runs)
 
         def progress(done: int, total: int, item_id: str) -> None:
             print(f"\r{done}/{total} {item_id}   ", end="", file=sys.stderr, flush=True)
 
-        report = run_evaluation(settings, args.questions, progress=progress)
+        questions = args.questions or settings.eval_questions
+        report = run_evaluation(settings, questions, progress=progress)
         print(file=sys.stderr)
         report = write_report(report, out, args.baseline)
     except AssistantError as exc:

@@ -58,7 +58,9 @@ class IngestReport:
     chunks_total: int = 0
     chunks_embedded: int = 0
     seconds: float = 0.0
-    started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    started_at: str = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.changes if c.status == status)
@@ -114,7 +116,9 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         handle = (settings.data_dir / "ingest.lock").open("a")
     except OSError as exc:
-        raise StoreUnavailable(f"cannot write data directory {settings.data_dir}: {exc.strerror}") from None
+        raise StoreUnavailable(
+            f"cannot write data directory {settings.data_dir}: {exc.strerror}"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -174,14 +178,19 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
             if document.content_hash in seen_hashes:
                 raise LoadError(rel, f"identical to {seen_hashes[document.content_hash]}")
             if document.doc_id in seen_ids:
-                raise LoadError(rel, f"duplicate doc_id '{document.doc_id}' (also in {seen_ids[document.doc_id]})")
+                raise LoadError(
+                    rel,
+                    f"duplicate doc_id '{document.doc_id}' (also in {seen_ids[document.doc_id]})",
+                )
         except LoadError as exc:
             report.failures.append(str(exc))
             old_id = old_by_path.get(rel)
             if old_id and old_id not in seen_ids:
                 kept.add(old_id)
                 report.changes.append(
-                    DocumentChange(old_id, "failed", rel, len(old_docs[old_id]["chunks"]), error=exc.reason)
+                    DocumentChange(
+                        old_id, "failed", rel, len(old_docs[old_id]["chunks"]), error=exc.reason
+                    )
                 )
             continue
         seen_ids[document.doc_id] = rel
@@ -193,19 +202,31 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
             else chunk_document(document, settings.chunk_max_tokens)
         )
         chunks.extend(doc_chunks)
-        report.changes.append(_compare(document, doc_chunks, old_docs.get(document.doc_id), live_chunks))
+        report.changes.append(
+            _compare(document, doc_chunks, old_docs.get(document.doc_id), live_chunks)
+        )
 
     kept_chunks = [c for c in live_chunks if c.doc_id in kept and c.doc_id not in seen_ids]
     chunks.extend(kept_chunks)
     removed = [d for d in old_docs if d not in seen_ids and d not in kept]
     for doc_id in removed:
         info = old_docs[doc_id]
-        twin = next((c for c in report.changes if c.status == "added" and c.doc_id != doc_id
-                     and _hash_of(documents, c.doc_id) == info["hash"]), None)
+        twin = next(
+            (
+                c
+                for c in report.changes
+                if c.status == "added"
+                and c.doc_id != doc_id
+                and _hash_of(documents, c.doc_id) == info["hash"]
+            ),
+            None,
+        )
         if twin is not None:
             twin.status, twin.previous_path = "renamed", info["path"]
         else:
-            report.changes.append(DocumentChange(doc_id, "removed", info["path"], len(info["chunks"])))
+            report.changes.append(
+                DocumentChange(doc_id, "removed", info["path"], len(info["chunks"]))
+            )
     report.chunks_total = len(chunks)
     return _Plan(documents, chunks, report, {d: old_docs[d] for d in kept if d not in seen_ids})
 
@@ -225,7 +246,11 @@ def _compare(
         change.previous_path = old["path"] if change.status == "renamed" else None
         return change
     change.status = "changed"
-    before = {_para_key(c): (c.section, c.content_hash) for c in live_chunks if c.doc_id == document.doc_id}
+    before = {
+        _para_key(c): (c.section, c.content_hash)
+        for c in live_chunks
+        if c.doc_id == document.doc_id
+    }
     after = {_para_key(c): (c.section, c.content_hash) for c in chunks}
     sections: dict[str, None] = {}
     for key in before.keys() | after.keys():
@@ -262,19 +287,25 @@ def ingest(
             if not planned.chunks:
                 report.notes.append("no usable documents: the live index is left as it was")
             else:
-                before = embedder.embedded
-                _publish(settings, embedder, planned, progress)
-                report.chunks_embedded = embedder.embedded - before
+                _publish(settings, embedder, planned, progress, started)
         if not dry_run:
             _collect_garbage(settings)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _publish(settings: Settings, embedder: Embedder, planned: _Plan, progress: Progress | None) -> None:
+def _publish(
+    settings: Settings,
+    embedder: Embedder,
+    planned: _Plan,
+    progress: Progress | None,
+    started: float,
+) -> None:
+    """Build, verify and switch to a new version; the saved report carries the run's totals."""
     from langchain_chroma import Chroma
 
     report = planned.report
+    embedded_before = embedder.embedded
     version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     folder = versions_dir(settings) / version
     try:
@@ -315,6 +346,8 @@ def _publish(settings: Settings, embedder: Embedder, planned: _Plan, progress: P
     }
     report.version = version
     report.published = True
+    report.chunks_embedded = embedder.embedded - embedded_before
+    report.seconds = time.perf_counter() - started
     write_atomic(folder / "report.json", json.dumps(report.to_json(), indent=1))
     write_atomic(settings.data_dir / POINTER, json.dumps(pointer, indent=1))
 

@@ -137,9 +137,23 @@ class Settings(BaseSettings):
         description="Least support score for a generated sentence to stand unflagged.",
     )
 
+    # --- evaluation ---
+    eval_questions: Path = Field(
+        Path("eval/questions.jsonl"), description="Gold question set used by evaluation."
+    )
+    eval_runs: Path = Field(
+        Path("eval/runs"), description="Folder where evaluation runs write their reports."
+    )
+
     # --- feedback ---
     feedback_db: Path = Field(
         Path("data/feedback.sqlite"), description="SQLite file holding officers' feedback."
+    )
+    feedback_url: str | None = Field(
+        None,
+        pattern=r"^postgres(ql)?://",
+        description="PostgreSQL URL of a feedback database shared by several app replicas "
+        "(postgresql://user@host:5432/db); unset uses the SQLite file feedback_db.",
     )
 
     @model_validator(mode="after")

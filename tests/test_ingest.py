@@ -56,6 +56,8 @@ def test_incremental_reingest_rename_delete_duplicate(
     assert first.published and first.count("added") == 3
     assert first.chunks_embedded == first.chunks_total == 11
     v1 = _pointer_version(settings)
+    saved = json.loads((settings.data_dir / "versions" / v1 / "report.json").read_text())
+    assert saved["chunks_embedded"] == 11 and saved["seconds"] > 0  # the Library page shows these
 
     # nothing changed: nothing embedded, nothing published
     again = ingest(settings)

@@ -9,13 +9,12 @@
   split into sentences, becomes the expected facts) and is then marked "promoted".
 * Gold items to review: their expected paragraphs changed since the previous index version.
 
-The gold set and runs folder default to ``eval/questions.jsonl`` and ``eval/runs``;
-``SPO_EVAL_QUESTIONS`` and ``SPO_EVAL_RUNS`` point elsewhere (tests do).
+The gold set and runs folder are the settings ``eval_questions`` and ``eval_runs``
+(``SPO_EVAL_QUESTIONS``, ``SPO_EVAL_RUNS``; tests point them at their own files).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +42,11 @@ RATES = [m for m in HEADLINE if not m.startswith("latency")]
 
 
 def questions_path() -> Path:
-    return Path(os.environ.get("SPO_EVAL_QUESTIONS", "eval/questions.jsonl"))
+    return common.settings().eval_questions
 
 
 def runs_path() -> Path:
-    return Path(os.environ.get("SPO_EVAL_RUNS", "eval/runs"))
+    return common.settings().eval_runs
 
 
 def item_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
