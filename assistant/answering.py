@@ -259,7 +259,8 @@ class Assistant:
         from the interim-orders note counts as being about interim orders.
         """
         parts = question_parts(checked.question)
-        vectors = self.embedder.encode(parts) if len(parts) > 1 else retrieval.vector[None, :]
+        separate = len(parts) > 1 or retrieval.follow_up  # a follow-up's own words lead
+        vectors = self.embedder.encode(parts) if separate else retrieval.vector[None, :]
         candidates = [
             _Candidate(sentence, passage)
             for passage in [*retrieval.passages, *retrieval.context]

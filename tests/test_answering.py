@@ -95,7 +95,7 @@ def test_follow_ups_use_the_conversation(assistant: Assistant) -> None:
     assert follow.retrieval_query.startswith(first.question)
     interim = assistant.ask("how long does an interim SPO last?")
     full = assistant.ask("and a full one?", [interim.question])
-    assert "two years" in full.text or "2 years" in full.text, full.text
+    assert any(w in full.text for w in ("two years", "two-year", "2 years")), full.text
 
 
 def test_multi_part_question_gets_each_part_answered(assistant: Assistant) -> None:

@@ -228,7 +228,10 @@ def test_sigkill_mid_embedding_keeps_old_version(
                 building = partial[0]
                 break
             time.sleep(0.05)
-        assert building is not None, "ingest never started building a version"
+        assert building is not None, (
+            f"ingest never started building a version (exit {proc.poll()}): "
+            f"{proc.stderr.read().decode()[-2000:] if proc.poll() is not None and proc.stderr else ''}"
+        )
         time.sleep(0.5)  # well inside the embedding of ~300 chunks
         assert proc.poll() is None, "ingest finished before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
