@@ -7,7 +7,9 @@ is never embedded again, and the cache survives a killed run (SQLite commits are
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -111,33 +113,82 @@ class Embedder(Embeddings):
 
 
 class EmbeddingCache:
-    """SQLite map from (model, text hash) to vector."""
+    """SQLite map from (model, text hash) to vector.
+
+    It is only a cache: a file that is not a database (garbage written by a crash, a bad
+    copy) is moved aside to ``<name>.corrupt`` and a new, empty cache is started, with the
+    reason kept in ``repaired`` for the ingest report; vectors are then simply recomputed.
+    """
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+        self.repaired: str | None = None
+        self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            self._conn.execute(
+        except OSError as exc:
+            raise StoreUnavailable(f"embedding cache {path}: {exc.strerror or exc}") from None
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            self._conn = self._rebuild(exc)
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        try:
+            conn.execute(
                 "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
                 " vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
             )
-            self._conn.commit()
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"embedding cache {path}: {exc}") from None
-        self._lock = threading.Lock()
+            conn.commit()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _rebuild(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Move a damaged cache file aside and start an empty one (raise if that fails too)."""
+        if "database is locked" in str(exc):
+            raise StoreUnavailable(f"embedding cache {self.path}: {exc}") from None
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-journal", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(str(self.path) + suffix)
+            conn = self._open()
+        except (OSError, sqlite3.DatabaseError) as again:
+            raise StoreUnavailable(f"embedding cache {self.path}: {exc} ({again})") from None
+        self.repaired = (
+            f"embedding cache {self.path} was damaged ({exc}): moved to {aside.name} and "
+            "started afresh (vectors are recomputed)"
+        )
+        return conn
+
+    def _reset(self, exc: sqlite3.DatabaseError) -> None:
+        """The open cache failed mid-run: rebuild it (caller holds the lock)."""
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        self._conn = self._rebuild(exc)
 
     def get_many(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         with self._lock:
-            for start in range(0, len(keys), 500):
-                part = list(keys[start : start + 500])
-                marks = ",".join("?" * len(part))
-                rows = self._conn.execute(
-                    f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})",
-                    [model, *part],
-                )
-                for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+            try:
+                for start in range(0, len(keys), 500):
+                    part = list(keys[start : start + 500])
+                    marks = ",".join("?" * len(part))
+                    rows = self._conn.execute(
+                        f"SELECT hash, vector FROM embeddings WHERE model = ? AND hash IN ({marks})",
+                        [model, *part],
+                    )
+                    for key, blob in rows:
+                        found[key] = np.frombuffer(blob, dtype=np.float32)
+            except sqlite3.DatabaseError as exc:
+                if "database is locked" in str(exc):
+                    raise StoreUnavailable(f"embedding cache {self.path}: {exc}") from None
+                self._reset(exc)  # a damaged cache: start afresh, nothing is found
+                return {}
         return found
 
     def put_many(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None:
@@ -149,7 +200,7 @@ class EmbeddingCache:
                 )
                 self._conn.commit()
             except sqlite3.DatabaseError as exc:
-                raise StoreUnavailable(f"embedding cache: {exc}") from None
+                raise StoreUnavailable(f"embedding cache {self.path}: {exc}") from None
 
     def close(self) -> None:
         self._conn.close()

@@ -137,7 +137,14 @@ def check_question(raw: str, max_chars: int) -> Checked:
     ):
         return Checked("", ["The question looked like binary data and was not read."], "empty")
     text = unicodedata.normalize("NFC", raw).translate(_CONTROL)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Co", "Cs"))
+    # DEL and the C1 controls (U+007F-U+009F) are Cc too; format characters (Cf) include the
+    # bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+    text = "".join(
+        ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cf", "Co", "Cs")
+        and (ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
+    )
     text = text.strip()
     notices: list[str] = []
     if len(text) > max_chars:

@@ -33,9 +33,10 @@ from .store import (
     chroma_client,
     collection_name,
     list_versions,
-    load_chunks,
-    load_manifest,
+    load_verified,
+    one_line,
     read_pointer,
+    sha256_bytes,
     versions_dir,
     write_atomic,
 )
@@ -107,6 +108,7 @@ class _Plan:
     chunks: list[Chunk]
     report: IngestReport
     kept_entries: dict[str, Any]  # manifest entries of live documents whose file now fails
+    damaged: str | None = None  # the live version, if its files failed their check
 
 
 @contextlib.contextmanager
@@ -131,23 +133,29 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         handle.close()
 
 
-def _live(settings: Settings, report: IngestReport) -> tuple[dict[str, Any], list[Chunk]]:
-    """The live manifest and chunks, or empty ones (with a note) if none can be used."""
+def _live(
+    settings: Settings, report: IngestReport
+) -> tuple[dict[str, Any], list[Chunk], str | None]:
+    """The live manifest and chunks, or empty ones (with a note) if none can be used.
+
+    The third value names the live version when its files failed their check, so the run
+    can remove it once a sound version is published.
+    """
     try:
         pointer = read_pointer(settings)
     except IndexNotReady as exc:
         report.notes.append(f"{exc}: rebuilding from the corpus")
-        return {"documents": {}}, []
+        return {"documents": {}}, [], None
     if pointer is None:
-        return {"documents": {}}, []
+        return {"documents": {}}, [], None
     folder = versions_dir(settings) / str(pointer["version"])
     try:
-        manifest, chunks = load_manifest(folder), load_chunks(folder)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        report.notes.append(f"live version {pointer['version']} is damaged ({exc}): rebuilding")
-        return {"documents": {}}, []
+        manifest, chunks = load_verified(folder, pointer)
+    except IndexNotReady as exc:
+        report.notes.append(f"{exc}: rebuilding from the corpus")
+        return {"documents": {}}, [], str(pointer["version"])
     report.previous_version = str(pointer["version"])
-    return manifest, chunks
+    return manifest, chunks, None
 
 
 def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
@@ -155,7 +163,7 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
     report = IngestReport(version=None, previous_version=None, dry_run=dry_run)
     if not settings.corpus_dir.is_dir():
         raise LoadError(str(settings.corpus_dir), "corpus folder does not exist")
-    manifest, live_chunks = _live(settings, report)
+    manifest, live_chunks, damaged = _live(settings, report)
     old_docs: dict[str, dict[str, Any]] = manifest.get("documents", {})
     old_by_path = {info["path"]: doc_id for doc_id, info in old_docs.items()}
     count = embedder.count_tokens if embedder else None
@@ -228,7 +236,8 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
                 DocumentChange(doc_id, "removed", info["path"], len(info["chunks"]))
             )
     report.chunks_total = len(chunks)
-    return _Plan(documents, chunks, report, {d: old_docs[d] for d in kept if d not in seen_ids})
+    kept_entries = {d: old_docs[d] for d in kept if d not in seen_ids}
+    return _Plan(documents, chunks, report, kept_entries, damaged)
 
 
 def _hash_of(documents: list[Document], doc_id: str) -> str | None:
@@ -288,6 +297,11 @@ def ingest(
                 report.notes.append("no usable documents: the live index is left as it was")
             else:
                 _publish(settings, embedder, planned, progress, started)
+                if planned.damaged and planned.damaged != report.version:
+                    shutil.rmtree(versions_dir(settings) / planned.damaged, ignore_errors=True)
+        if embedder.cache is not None and embedder.cache.repaired:  # found damaged and rebuilt
+            report.notes.append(embedder.cache.repaired)
+            embedder.cache.repaired = None
         if not dry_run:
             _collect_garbage(settings)
     report.seconds = time.perf_counter() - started
@@ -301,13 +315,21 @@ def _publish(
     progress: Progress | None,
     started: float,
 ) -> None:
-    """Build, verify and switch to a new version; the saved report carries the run's totals."""
+    """Build, verify and switch to a new version; the saved report carries the run's totals.
+
+    Any failure leaves the live version untouched.
+
+    Whatever goes wrong while building (disk full, a Chroma or SQLite error, the server going
+    away), the half-built folder and collection are removed and one StoreUnavailable line
+    says why, so no partial version is left behind and the pointer never moves.
+    """
     from langchain_chroma import Chroma
 
     report = planned.report
     embedded_before = embedder.embedded
     version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     folder = versions_dir(settings) / version
+    pointer_path = settings.data_dir / POINTER
     try:
         folder.mkdir(parents=True)
         client = chroma_client(settings, version)
@@ -331,35 +353,60 @@ def _publish(
         stored = store._collection.count()
         if stored != len(chunks):
             raise StoreUnavailable(f"version {version}: stored {stored} of {len(chunks)} chunks")
-        _write_artifacts(folder, version, planned)
-    except OSError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        checks = _write_artifacts(folder, version, planned)
+        pointer = {
+            "version": version,
+            "collection": collection_name(settings, version),
+            "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "previous": report.previous_version,
+            **checks,
+        }
+        report.version = version
+        report.published = True
+        report.chunks_embedded = embedder.embedded - embedded_before
+        report.seconds = time.perf_counter() - started
+        write_atomic(folder / "report.json", json.dumps(report.to_json(), indent=1))
+        write_atomic(pointer_path, json.dumps(pointer, indent=1))
+    except Exception as exc:
+        if _pointer_names(pointer_path, version):  # published after all: never undo that
+            return
+        report.version, report.published = None, False
+        _discard(settings, folder, version)
+        reason = one_line(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
         raise StoreUnavailable(
-            f"cannot write index version in {settings.data_dir}: {exc.strerror or exc}; "
+            f"cannot write index version in {settings.data_dir}: {reason}; "
             "the live index is unchanged"
         ) from None
-    pointer = {
-        "version": version,
-        "collection": collection_name(settings, version),
-        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "previous": report.previous_version,
-    }
-    report.version = version
-    report.published = True
-    report.chunks_embedded = embedder.embedded - embedded_before
-    report.seconds = time.perf_counter() - started
-    write_atomic(folder / "report.json", json.dumps(report.to_json(), indent=1))
-    write_atomic(settings.data_dir / POINTER, json.dumps(pointer, indent=1))
 
 
-def _write_artifacts(folder: Path, version: str, planned: _Plan) -> None:
+def _pointer_names(pointer_path: Path, version: str) -> bool:
+    try:
+        return bool(json.loads(pointer_path.read_text(encoding="utf-8")).get("version") == version)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _discard(settings: Settings, folder: Path, version: str) -> None:
+    """Remove a version that failed to build: its folder and, in server mode, its collection."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if settings.server_mode:
+        with contextlib.suppress(Exception):
+            chroma_client(settings).delete_collection(collection_name(settings, version))
+
+
+def _write_artifacts(folder: Path, version: str, planned: _Plan) -> dict[str, Any]:
+    """Write BM25, chunks, manifest and COMPLETE; return the checks the pointer records."""
     import bm25s
 
     chunks = planned.chunks
     index = bm25s.BM25()
     index.index([word_tokens(c.embed_text) or ["\u2205"] for c in chunks], show_progress=False)
     index.save(str(folder / "bm25"), show_progress=False)
-    write_atomic(folder / "chunks.jsonl", "".join(json.dumps(c.to_record()) + "\n" for c in chunks))
+    chunks_text = "".join(json.dumps(c.to_record()) + "\n" for c in chunks)
+    write_atomic(folder / "chunks.jsonl", chunks_text)
+    chunks_sha256 = sha256_bytes(chunks_text.encode("utf-8"))
     documents: dict[str, Any] = {}
     for chunk in chunks:
         documents.setdefault(chunk.doc_id, {"chunks": []})["chunks"].append(chunk.chunk_id)
@@ -376,9 +423,21 @@ def _write_artifacts(folder: Path, version: str, planned: _Plan) -> None:
             status=document.meta.status,
         )
     documents.update(planned.kept_entries)
-    manifest = {"version": version, "created_at": planned.report.started_at, "documents": documents}
-    write_atomic(folder / "manifest.json", json.dumps(manifest, indent=1))
+    manifest = {
+        "version": version,
+        "created_at": planned.report.started_at,
+        "chunk_count": len(chunks),
+        "chunks_sha256": chunks_sha256,
+        "documents": documents,
+    }
+    manifest_text = json.dumps(manifest, indent=1)
+    write_atomic(folder / "manifest.json", manifest_text)
     write_atomic(folder / COMPLETE, version)
+    return {
+        "chunks": len(chunks),
+        "chunks_sha256": chunks_sha256,
+        "manifest_sha256": sha256_bytes(manifest_text.encode("utf-8")),
+    }
 
 
 def _collect_garbage(settings: Settings) -> None:

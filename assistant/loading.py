@@ -31,17 +31,34 @@ _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
 def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    """Every visible file under the corpus folder, sorted, so runs are deterministic."""
+    """Every visible file under the corpus folder, sorted, so runs are deterministic.
+
+    A symbolic link is followed only when its target is inside the corpus folder too, so a
+    link (or a link to a folder) pointing elsewhere can never make ingest read outside it.
+    """
+    root = corpus_dir.resolve()
     for path in sorted(corpus_dir.rglob("*")):
         rel = path.relative_to(corpus_dir)
         if any(part.startswith((".", "_")) for part in rel.parts) or not path.is_file():
             continue
+        if not inside(path, root):
+            continue
         yield path
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every link resolved, lies within the (resolved) folder ``root``."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
 
 
 def load_document(path: Path, corpus_dir: Path) -> Document:
     """Load one file; raise :class:`LoadError` with a one-line reason if it cannot be used."""
     rel = str(path.relative_to(corpus_dir))
+    if not inside(path, corpus_dir.resolve()):
+        raise LoadError(rel, "links to a file outside the corpus folder; not read")
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
@@ -128,16 +145,20 @@ def _read_markdown(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]
     if text.startswith("---"):
         end = re.search(r"^---\s*$", text[3:], flags=re.MULTILINE)
         if end is None:
-            raise LoadError(path.name, "front matter opened with '---' but never closed")
+            raise LoadError(path.name, "front matter opened with '---' at line 1 but never closed")
         raw = text[3 : 3 + end.start()]
         try:
             loaded = yaml.safe_load(raw) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" at front-matter line {mark.line + 2}" if mark else ""
+            # the YAML text starts just after the opening '---', on line 1 of the file
+            where = f" at line {mark.line + 1}" if mark else ""
             raise LoadError(path.name, f"malformed YAML front matter{where}") from None
         if not isinstance(loaded, dict):
-            raise LoadError(path.name, "front matter is not a mapping of fields")
+            last = raw.count("\n")  # the front matter's last line, before the closing '---'
+            raise LoadError(
+                path.name, f"front matter (lines 2-{last}) is not a mapping of fields"
+            )
         meta = loaded
         text = text[3 + end.end() :]
     blocks: list[Block] = []

@@ -19,6 +19,7 @@ corpus version from start to finish: never a mix, never an empty index.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -47,6 +48,13 @@ def collection_name(settings: Settings, version: str) -> str:
     return f"{settings.collection_prefix}-{version}"
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line for a message (Chroma and httpx errors can be long)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 def chroma_client(settings: Settings, version: str | None = None) -> Any:
     """A Chroma client with telemetry off: per version on disk, or the configured server."""
     import chromadb
@@ -67,7 +75,7 @@ def chroma_client(settings: Settings, version: str | None = None) -> Any:
             if settings.server_mode
             else f"Chroma store in {settings.data_dir}"
         )
-        raise StoreUnavailable(f"cannot open {where}: {exc}") from None
+        raise StoreUnavailable(f"cannot open {where}: {one_line(exc)}") from None
 
 
 def read_pointer(settings: Settings) -> dict[str, Any] | None:
@@ -113,6 +121,51 @@ def write_atomic(path: Path, text: str) -> None:
         os.close(dir_fd)
 
 
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_verified(version_dir: Path, pointer: dict[str, Any]) -> tuple[dict[str, Any], list[Chunk]]:
+    """The manifest and chunks of a version, checked against what its publisher recorded.
+
+    The pointer (and the manifest) carry the chunk count and the SHA-256 of ``chunks.jsonl``
+    and ``manifest.json``, so a file truncated or altered after publishing (a crash of the
+    disk, a hand edit) is detected instead of serving a silently smaller index.  Pointers
+    written before these fields existed are checked only by parsing.
+    """
+    version = str(pointer.get("version", version_dir.name))
+
+    def damaged(what: str) -> IndexNotReady:
+        return IndexNotReady(f"index version {version} is damaged ({what}); run ingest to rebuild")
+
+    try:
+        chunks_raw = (version_dir / "chunks.jsonl").read_bytes()
+        manifest_raw = (version_dir / "manifest.json").read_bytes()
+    except OSError as exc:
+        raise damaged(f"cannot read {Path(exc.filename or '').name or 'a file'}: {exc.strerror}") from None
+    if pointer.get("manifest_sha256") and sha256_bytes(manifest_raw) != pointer["manifest_sha256"]:
+        raise damaged("manifest.json does not match its recorded checksum")
+    try:
+        manifest = dict(json.loads(manifest_raw.decode("utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise damaged(f"manifest.json is not valid JSON: {one_line(exc)}") from None
+    expected = pointer.get("chunks_sha256") or manifest.get("chunks_sha256")
+    if expected and sha256_bytes(chunks_raw) != expected:
+        raise damaged("chunks.jsonl does not match its recorded checksum (truncated or altered)")
+    try:
+        chunks = [
+            Chunk.from_record(json.loads(line))
+            for line in chunks_raw.decode("utf-8").splitlines()
+            if line.strip()
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise damaged(f"chunks.jsonl is not valid: {one_line(exc)}") from None
+    count = pointer.get("chunks", manifest.get("chunk_count"))
+    if count is not None and len(chunks) != int(count):
+        raise damaged(f"chunks.jsonl holds {len(chunks)} chunks, {count} were published")
+    return manifest, chunks
+
+
 def load_chunks(version_dir: Path) -> list[Chunk]:
     with (version_dir / "chunks.jsonl").open(encoding="utf-8") as handle:
         return [Chunk.from_record(json.loads(line)) for line in handle if line.strip()]
@@ -138,16 +191,33 @@ class IndexSnapshot:
 
     def __post_init__(self) -> None:
         import bm25s
-        from langchain_chroma import Chroma
 
         self.by_id = {c.chunk_id: c for c in self.chunks}
         folder = versions_dir(self.settings) / self.version
-        self._bm25 = bm25s.BM25.load(str(folder / "bm25"), load_corpus=False)
-        self._vectors = Chroma(
-            client=chroma_client(self.settings, self.version),
-            collection_name=collection_name(self.settings, self.version),
-            create_collection_if_not_exists=False,
-        )
+        try:
+            self._bm25 = bm25s.BM25.load(str(folder / "bm25"), load_corpus=False)
+        except Exception as exc:
+            raise IndexNotReady(
+                f"index version {self.version} is damaged (keyword index: {one_line(exc)}); "
+                "run ingest to rebuild"
+            ) from None
+        self._vectors = self._open_vectors()
+
+    def _open_vectors(self) -> Any:
+        from langchain_chroma import Chroma
+
+        client = chroma_client(self.settings, self.version)
+        try:
+            return Chroma(
+                client=client,
+                collection_name=collection_name(self.settings, self.version),
+                create_collection_if_not_exists=False,
+            )
+        except Exception as exc:
+            raise StoreUnavailable(
+                f"cannot open collection {collection_name(self.settings, self.version)}: "
+                f"{one_line(exc)}"
+            ) from None
 
     @property
     def corpus_version(self) -> str:
@@ -160,8 +230,18 @@ class IndexSnapshot:
             hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
                 vector.tolist(), k=k
             )
-        except Exception as exc:
-            raise StoreUnavailable(f"vector search failed: {exc}") from None
+        except Exception as first:
+            # A Chroma server that restarted (or came back) needs a fresh client and
+            # collection handle: reopen once, so the same reader recovers by itself.
+            try:
+                with self._lock:
+                    self._vectors = self._open_vectors()
+                hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
+                    vector.tolist(), k=k
+                )
+            except Exception as exc:
+                reason = exc if isinstance(exc, StoreUnavailable) else first
+                raise StoreUnavailable(f"vector search failed: {one_line(reason)}") from None
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
 
     def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -190,12 +270,7 @@ def open_snapshot(settings: Settings, pointer: dict[str, Any] | None = None) -> 
     """Open the live version (or the one ``pointer`` names); IndexNotReady if none is usable."""
     pointer = pointer or _require_pointer(settings)
     version = str(pointer["version"])
-    folder = versions_dir(settings) / version
-    try:
-        chunks = load_chunks(folder)
-        manifest = load_manifest(folder)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexNotReady(f"index version {version} is damaged ({exc}); run ingest") from None
+    manifest, chunks = load_verified(versions_dir(settings) / version, pointer)
     return IndexSnapshot(settings, version, pointer, manifest, chunks)
 
 
