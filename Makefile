@@ -46,10 +46,12 @@ install: $(STAMP)
 install-dev: install
 	bash scripts/install_llm.sh $(VENV)
 
-# Debian's Chromium for the end-to-end browser test (never a browser download).
+# Debian's Chromium for the end-to-end browser test (never a browser download), and
+# PostgreSQL for the shared-feedback-database test (the tests start it on loopback).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver postgresql; }
 
 ingest: install
 	$(PY) ingest.py
@@ -62,6 +64,8 @@ lint: install-dev
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/answer.py
+	$(PY) bench/load.py
+	$(PY) bench/scale.py --sizes 1000
 
 eval: install
 	$(PY) -m assistant.eval

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .embedding import Embedder, get_embedder
+from .errors import StoreUnavailable
 from .guard import Checked, check_question
 from .retrieval import Passage, Retrieval, Retriever
 from .schema import Answer, AnswerSentence, Chunk, Citation
@@ -188,7 +189,16 @@ class Assistant:
             answer = self._refuse(checked, checked.refusal, retriever)
         else:
             mark = time.perf_counter()
-            retrieval = retriever.retrieve(checked.question, earlier)
+            try:
+                retrieval = retriever.retrieve(checked.question, earlier)
+            except StoreUnavailable:
+                # A version this retriever held may have been cleaned up after newer ones
+                # were published; if the pointer has moved, answer from the live version.
+                fresh = self.retriever()
+                if fresh is retriever:
+                    raise
+                retriever = fresh
+                retrieval = retriever.retrieve(checked.question, earlier)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
             if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:

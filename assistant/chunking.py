@@ -70,7 +70,10 @@ def _groups(
         if group:
             same_place = group[0].heading_path == para.heading_path and group[0].page == para.page
             combined = " ".join(p.text for p in [*group, para])
-            if not same_place or count(compose_embed_text(title, para.heading_path, combined)) > max_tokens:
+            if (
+                not same_place
+                or count(compose_embed_text(title, para.heading_path, combined)) > max_tokens
+            ):
                 yield group
                 group = []
         group.append(para)

@@ -30,12 +30,34 @@ EMBEDDING_WEIGHT = 0.5
 NEW_FIGURE_FACTOR = 0.5
 # "one" is left out: it is far more often a pronoun than a figure.
 _SMALL_NUMBERS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
 )
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(_SMALL_NUMBERS) if w != "one"} | {
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "ninety": "90",
 }
 
 
@@ -92,7 +114,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def _split_compounds(text: str) -> str:
-    """"two-year" -> "two year", so a compound matches its parts (text.word_tokens keeps it)."""
+    """ "two-year" -> "two year", so a compound matches its parts (text.word_tokens keeps it)."""
     return re.sub(r"(?<=\w)[-\u2013/](?=\w)", " ", text)
 
 

@@ -60,7 +60,9 @@ class Embedder(Embeddings):
         return int(self.model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer.tokenize(text)) + 2
+        """Word pieces plus the two special tokens; the tokenizer is not thread-safe."""
+        with self._lock:
+            return len(self.model.tokenizer.tokenize(text)) + 2
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
@@ -68,8 +70,11 @@ class Embedder(Embeddings):
         with self._lock:
             self.embedded += len(texts)
             vectors = self.model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True,
-                show_progress_bar=False, convert_to_numpy=True,
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
             )
         return np.asarray(vectors, dtype=np.float32)
 
@@ -106,7 +111,9 @@ class Embedder(Embeddings):
             for i, vector in zip(batch, vectors, strict=True):
                 out[i] = vector
             if self.cache:
-                self.cache.put_many(self.name, [(keys[i], v) for i, v in zip(batch, vectors, strict=True)])
+                self.cache.put_many(
+                    self.name, [(keys[i], v) for i, v in zip(batch, vectors, strict=True)]
+                )
             if progress:
                 progress(len(batch))
         return out

@@ -151,7 +151,9 @@ class ChatLlamaCpp(BaseChatModel):
         with lock:
             try:
                 parts = llama.create_chat_completion(
-                    messages=payload, stream=True, stop=stop,
+                    messages=payload,
+                    stream=True,
+                    stop=stop,
                     max_tokens=kwargs.get("max_tokens", self.max_tokens),
                     temperature=kwargs.get("temperature", self.temperature),
                 )
@@ -197,7 +199,9 @@ def chat_model(settings: Settings) -> BaseChatModel:
             from langchain_ollama import ChatOllama
 
             return ChatOllama(
-                model=settings.llm_model, base_url=settings.llm_base_url, temperature=0.0,
+                model=settings.llm_model,
+                base_url=settings.llm_base_url,
+                temperature=0.0,
                 num_predict=settings.llm_max_tokens,
                 client_kwargs={"timeout": _CONNECT_TIMEOUT_S},
             )
@@ -210,10 +214,13 @@ def chat_model(settings: Settings) -> BaseChatModel:
             from pydantic import SecretStr
 
             return ChatOpenAI(
-                model=settings.llm_model, base_url=settings.llm_base_url,
+                model=settings.llm_model,
+                base_url=settings.llm_base_url,
                 api_key=SecretStr(key) if key else None,
-                temperature=0.0, max_completion_tokens=settings.llm_max_tokens,
-                timeout=_CONNECT_TIMEOUT_S, max_retries=0,
+                temperature=0.0,
+                max_completion_tokens=settings.llm_max_tokens,
+                timeout=_CONNECT_TIMEOUT_S,
+                max_retries=0,
             )
     except GenerationError:
         raise
@@ -255,7 +262,7 @@ def _stream_text(
 
 
 def _describe(exc: BaseException) -> str:
-    """"is unreachable: ..." for connection failures, "failed: ..." otherwise; one line."""
+    """ "is unreachable: ..." for connection failures, "failed: ..." otherwise; one line."""
     names = " ".join(type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e)
     verdict = "is unreachable" if "Connect" in names or "Timeout" in names else "failed"
     detail = f"{type(exc).__name__}: {_one_line(exc)}"

@@ -21,8 +21,13 @@ from .errors import LoadError
 from .schema import Block, Document, DocumentMeta, Paragraph
 
 _FORMATS = {
-    ".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html",
-    ".pdf": "pdf", ".docx": "docx",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
 SUPPORTED_SUFFIXES = tuple(_FORMATS)
 _PARA_NUMBER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(?=\S)")
@@ -129,7 +134,9 @@ def build_paragraphs(blocks: list[Block], title: str) -> list[Paragraph]:
         number = match.group(1) if match else None
         body = text[match.end() :] if match else text
         paragraphs.append(
-            Paragraph(text=body, number=number, heading_path=tuple(t for _, t in path), page=block.page)
+            Paragraph(
+                text=body, number=number, heading_path=tuple(t for _, t in path), page=block.page
+            )
         )
     return paragraphs
 
@@ -156,9 +163,7 @@ def _read_markdown(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]
             raise LoadError(path.name, f"malformed YAML front matter{where}") from None
         if not isinstance(loaded, dict):
             last = raw.count("\n")  # the front matter's last line, before the closing '---'
-            raise LoadError(
-                path.name, f"front matter (lines 2-{last}) is not a mapping of fields"
-            )
+            raise LoadError(path.name, f"front matter (lines 2-{last}) is not a mapping of fields")
         meta = loaded
         text = text[3 + end.end() :]
     blocks: list[Block] = []

@@ -142,7 +142,9 @@ def load_verified(version_dir: Path, pointer: dict[str, Any]) -> tuple[dict[str,
         chunks_raw = (version_dir / "chunks.jsonl").read_bytes()
         manifest_raw = (version_dir / "manifest.json").read_bytes()
     except OSError as exc:
-        raise damaged(f"cannot read {Path(exc.filename or '').name or 'a file'}: {exc.strerror}") from None
+        raise damaged(
+            f"cannot read {Path(exc.filename or '').name or 'a file'}: {exc.strerror}"
+        ) from None
     if pointer.get("manifest_sha256") and sha256_bytes(manifest_raw) != pointer["manifest_sha256"]:
         raise damaged("manifest.json does not match its recorded checksum")
     try:
@@ -290,7 +292,7 @@ def live_snapshot(settings: Settings) -> IndexSnapshot:
         if snapshot is None:
             snapshot = open_snapshot(settings, pointer)
             _snapshots[key] = snapshot
-            for old in [k for k in _snapshots if k[0] == settings][: -2]:
+            for old in [k for k in _snapshots if k[0] == settings][:-2]:
                 del _snapshots[old]
         return snapshot
 

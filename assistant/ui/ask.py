@@ -57,7 +57,9 @@ def quote_block(text: str) -> str:
 
 
 def render_citation(citation: Citation, turn_id: int) -> None:
-    with st.expander(f"[{citation.marker}] {citation.label}", key=f"cite-{turn_id}-{citation.marker}"):
+    with st.expander(
+        f"[{citation.marker}] {citation.label}", key=f"cite-{turn_id}-{citation.marker}"
+    ):
         st.markdown(quote_block(citation.quote))
         facts = [f"**Document:** {md_escape(citation.title)}"]
         if citation.section:
@@ -156,8 +158,9 @@ def transcript() -> str:
 
 def new_conversation() -> None:
     st.session_state[TURNS] = []
-    for key in [k for k in st.session_state if str(k).startswith(("rating-", "comment-",
-                                                                     "correction-"))]:
+    for key in [
+        k for k in st.session_state if str(k).startswith(("rating-", "comment-", "correction-"))
+    ]:
         del st.session_state[key]
 
 

@@ -96,14 +96,14 @@ def assistant() -> Assistant:
 
 
 @st.cache_resource(show_spinner=False)
-def _feedback_store_for(path: str) -> FeedbackStore:
-    from pathlib import Path
-
-    return FeedbackStore(Path(path))
+def _feedback_store_for(target: str) -> FeedbackStore:
+    """One store per target: a SQLite path, or a PostgreSQL URL shared by several replicas."""
+    return FeedbackStore(target)
 
 
 def feedback_store() -> FeedbackStore:
-    return _feedback_store_for(str(settings().feedback_db))
+    current = settings()
+    return _feedback_store_for(current.feedback_url or str(current.feedback_db))
 
 
 def index_ready() -> bool:

@@ -84,7 +84,9 @@ def reingest() -> None:
     bar = st.progress(0.0, text="Reading the corpus and working out what changed…")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Embedding and storing chunks: {done}/{total}")
+        bar.progress(
+            done / total if total else 1.0, text=f"Embedding and storing chunks: {done}/{total}"
+        )
 
     try:
         report = ingest(common.settings(), progress=progress)

@@ -70,7 +70,10 @@ def _choose_doc(docs: dict[str, dict[str, Any]]) -> str:
     """The doc_id to show: the query parameter wins when it names a known document."""
     ids = sorted(docs, key=lambda d: str(docs[d].get("title", d)).lower())
     wanted = st.query_params.get("doc")
-    if wanted in docs and st.session_state.get("_sources_param") != (wanted, st.query_params.get("para")):
+    if wanted in docs and st.session_state.get("_sources_param") != (
+        wanted,
+        st.query_params.get("para"),
+    ):
         st.session_state[DOC_KEY] = wanted
         st.session_state["_sources_param"] = (wanted, st.query_params.get("para"))
     if st.session_state.get(DOC_KEY) not in docs:
