@@ -154,16 +154,25 @@ class FeedbackStore:
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=2)
+            conn = sqlite3.connect(self.path, timeout=2, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
         try:
-            with conn:
-                db = Db(conn, "sqlite")
-                _apply_migrations(db)
-                yield db
+            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
+            # timeout instead of deadlocking when both try to upgrade a read lock.
+            conn.execute("BEGIN IMMEDIATE")
+            db = Db(conn, "sqlite")
+            _apply_migrations(db)
+            yield db
+            conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
         finally:
             conn.close()
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
 from fixtures_docs import markdown_doc, numbered_sections
+from servers import free_port, start_chroma, stop
 from streamlit.testing.v1 import AppTest
 
 from assistant.answering import Assistant
@@ -32,7 +31,6 @@ from assistant.settings import Settings
 from assistant.store import COMPLETE, POINTER, open_snapshot, versions_dir
 
 SettingsFor = Callable[..., Settings]
-CHROMA = str(Path(PYTHON).parent / "chroma")
 QUESTION = "How often do officers update the zephyrine register?"
 
 
@@ -117,50 +115,13 @@ def test_disk_full_during_ingest_keeps_old_version_and_leaves_no_partial(
 # --------------------------------------------------------------------------- Chroma server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_chroma(path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("a")
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=handle, stderr=subprocess.STDOUT,
-    )
-    handle.close()
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"chroma server exited: {log.read_text()[-500:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                return proc
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("chroma server did not answer its heartbeat in 60 s")
-            time.sleep(0.2)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def chroma_servers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Servers a test starts (it may restart one); all are stopped at the end."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for proc in started:
-        _stop(proc)
+        stop(proc)
 
 
 def test_chroma_server_down_then_restarted(
@@ -168,15 +129,15 @@ def test_chroma_server_down_then_restarted(
     chroma_servers: list[subprocess.Popen[bytes]], subprocess_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    port, path, log = _free_port(), tmp_path / "chroma-server", tmp_path / "chroma.log"
-    chroma_servers.append(_start_chroma(path, port, log))
+    port, path, log = free_port(), tmp_path / "chroma-server", tmp_path / "chroma.log"
+    chroma_servers.append(start_chroma(path, port, log))
     corpus = make_corpus(_corpus())
     settings = settings_for(corpus, chroma_host="127.0.0.1", chroma_port=port)
     assert ingest(settings).published
     assistant = Assistant(settings)
     _answers_from_alpha(assistant)
 
-    _stop(chroma_servers[-1])
+    stop(chroma_servers[-1])
     with pytest.raises(StoreUnavailable) as info:
         assistant.ask("Who keeps the beta rule register?")
     assert "\n" not in str(info.value) and str(info.value), str(info.value)
@@ -206,7 +167,7 @@ def test_chroma_server_down_then_restarted(
     assert "Traceback" not in errors[0] and "\n" not in errors[0]
 
     # the server comes back on the same port and path: the SAME assistant answers again
-    chroma_servers.append(_start_chroma(path, port, log))
+    chroma_servers.append(start_chroma(path, port, log))
     _answers_from_alpha(assistant)
 
 

@@ -2,61 +2,27 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON
 from fixtures_docs import change_of, markdown_doc, numbered_sections
+from servers import free_port, start_chroma, stop
 
 from assistant.embedding import get_embedder
 from assistant.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import chroma_client, collection_name, open_snapshot
 
-CHROMA = str(Path(PYTHON).parent / "chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    proc = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma server exited: {(tmp_path / 'chroma.log').read_text()[-500:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("chroma server did not answer its heartbeat in 60 s")
-                time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop(proc)
 
 
 def _collections(settings: Settings) -> set[str]:
