@@ -327,7 +327,9 @@ def _publish(
 
     report = planned.report
     embedded_before = embedder.embedded
-    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    # Microseconds keep names in publish order even for runs within one second: garbage
+    # collection keeps the newest versions by name.
+    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S-%f}-{secrets.token_hex(3)}"
     folder = versions_dir(settings) / version
     pointer_path = settings.data_dir / POINTER
     try:

@@ -322,3 +322,14 @@ def test_pdf_in_corpus_is_indexed_with_pages(
     snap = open_snapshot(settings)
     hit = snap.by_id[_ids(snap.keyword_search("quillwort", 1))[0]]
     assert (hit.paragraphs, hit.page) == (("1.1",), 1)
+
+
+def test_garbage_collection_keeps_the_newest_versions_even_within_one_second(
+    make_corpus: Callable[..., Path], settings_for: SettingsFor
+) -> None:
+    """Versions published in quick succession must still sort in publish order."""
+    settings = settings_for(make_corpus(_small_corpus()))
+    published = [ingest(settings, force=True).version for _ in range(4)]
+    kept = sorted(p.name for p in versions_dir(settings).iterdir())
+    assert kept == sorted(published[-settings.keep_versions :]), (published, kept)
+    assert published == sorted(published)
