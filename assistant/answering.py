@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .citations import CheckedStream, cite
 from .embedding import Embedder, get_embedder
 from .errors import StoreUnavailable
 from .guard import Checked, check_question
@@ -71,74 +72,6 @@ class _Candidate:
     text: str
     passage: Passage
     scores: list[float] = field(default_factory=list)  # one per question part
-
-
-class _Generated:
-    """Streams a language model's answer one checked sentence at a time.
-
-    Tokens are buffered until a sentence (with its [n] markers) is complete; the sentence is
-    then checked against the passages it cites.  Supported sentences are yielded; unsupported
-    ones are held back and reported, and if none is supported the answer becomes a refusal.
-    """
-
-    def __init__(
-        self, settings: Settings, embedder: Embedder, checked: Checked, citations: list[Citation]
-    ) -> None:
-        self.settings = settings
-        self.embedder = embedder
-        self.checked = checked
-        self.citations = citations
-        self.sentences: list[AnswerSentence] = []
-        self.answer: Answer | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        from .generation import generate
-
-        buffer = ""
-        for token in generate(self.settings, self.checked.question, self.citations):
-            buffer += token
-            pieces = split_sentences(buffer)
-            if len(pieces) > 1 and not pieces[-1].startswith("["):
-                complete = buffer[: buffer.rindex(pieces[-1])]
-                buffer = buffer[len(complete) :]
-                yield from self._check(complete)
-        yield from self._check(buffer)
-        self.answer = self._finish()
-
-    def _check(self, text: str) -> Iterator[str]:
-        from .citations import verify
-
-        if not text.strip():
-            return
-        for sentence in verify(
-            text, self.citations, self.embedder, self.settings.support_threshold
-        ):
-            self.sentences.append(sentence)
-            if sentence.supported:
-                markers = "".join(f"[{m}]" for m in sentence.citations)
-                yield f"{sentence.text} {markers} "
-
-    def _finish(self) -> Answer | None:
-        supported = [s for s in self.sentences if s.supported]
-        if not supported:
-            return None
-        dropped = len(self.sentences) - len(supported)
-        used = {m for s in supported for m in s.citations}
-        notices = list(self.checked.notices)
-        if dropped:
-            notices.append(
-                f"{dropped} sentence(s) the language model wrote were removed because the "
-                "cited guidance does not support them."
-            )
-        return Answer(
-            question=self.checked.question,
-            text=" ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.citations) for s in supported),
-            sentences=self.sentences,
-            citations=[c for c in self.citations if c.marker in used],
-            refused=False,
-            notices=notices,
-            mode=self.settings.llm_backend,
-        )
 
 
 class Assistant:
@@ -226,9 +159,9 @@ class Assistant:
                 if word:
                     yield word
 
-    def _generate(self, checked: Checked, retrieval: Retrieval) -> _Generated:
-        citations = [_citation(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
-        return _Generated(self.settings, self.embedder, checked, citations)
+    def _generate(self, checked: Checked, retrieval: Retrieval) -> CheckedStream:
+        citations = [cite(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
+        return CheckedStream(self.settings, self.embedder, checked, citations)
 
     def _refuse(self, checked: Checked, reason: str, retriever: Retriever) -> Answer:
         text = REFUSALS[reason]
@@ -238,7 +171,7 @@ class Assistant:
         scope = self._scope_passage(checked.question, retriever) if reason != "empty" else None
         sentences = [AnswerSentence(text, ())]
         if scope is not None and reason != "not_found":
-            citations.append(_citation(1, scope))
+            citations.append(cite(1, scope))
             sentences = [AnswerSentence(text, (1,))]
             text = f"{text} [1]"
         return Answer(
@@ -364,7 +297,7 @@ def _render(checked: Checked, chosen: list[_Candidate]) -> Answer:
     for candidate in chosen:
         chunk = candidate.passage.chunk
         if chunk.chunk_id not in citations:
-            citations[chunk.chunk_id] = _citation(len(citations) + 1, chunk)
+            citations[chunk.chunk_id] = cite(len(citations) + 1, chunk)
         marker = citations[chunk.chunk_id].marker
         sentences.append(AnswerSentence(candidate.text, (marker,)))
     lines = [f"{sentences[0].text} [{sentences[0].citations[0]}]"]
@@ -378,22 +311,6 @@ def _render(checked: Checked, chosen: list[_Candidate]) -> Answer:
         citations=list(citations.values()),
         refused=False,
         notices=checked.notices,
-    )
-
-
-def _citation(marker: int, chunk: Chunk) -> Citation:
-    return Citation(
-        marker=marker,
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        section=" > ".join(chunk.heading_path),
-        paragraphs=chunk.para_label,
-        page=chunk.page,
-        edition=chunk.edition,
-        effective_date=chunk.effective_date,
-        source_path=chunk.source_path,
-        quote=chunk.text,
     )
 
 

@@ -1,4 +1,4 @@
-"""Checking a generated answer sentence by sentence against the passages it cites.
+"""Citations, and checking a generated answer sentence by sentence against them.
 
 A generative model, above all a small one, writes fluent sentences that the passages do not
 say and puts a plausible [n] after them.  :func:`verify` splits the draft into sentences, reads
@@ -10,12 +10,14 @@ comes back with ``supported=False`` so the interface can flag it.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import numpy as np
 
 from .embedding import Embedder
-from .schema import AnswerSentence, Citation
+from .guard import Checked
+from .schema import Answer, AnswerSentence, Chunk, Citation
+from .settings import Settings
 from .text import split_sentences, token_overlap
 
 # [1]  [1, 2]  [1-3]  [1][2]  [Passage 2]
@@ -179,3 +181,86 @@ def verify(
         ok = score >= threshold and len(valid) == len(cited)
         checked.append(AnswerSentence(sentence, valid, supported=ok, support=score))
     return checked
+
+
+def cite(marker: int, chunk: Chunk) -> Citation:
+    """The citation an officer sees for ``chunk``, numbered ``marker``."""
+    return Citation(
+        marker=marker,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=" > ".join(chunk.heading_path),
+        paragraphs=chunk.para_label,
+        page=chunk.page,
+        edition=chunk.edition,
+        effective_date=chunk.effective_date,
+        source_path=chunk.source_path,
+        quote=chunk.text,
+    )
+
+
+class CheckedStream:
+    """Streams a language model's answer one checked sentence at a time.
+
+    Tokens are buffered until a sentence (with its [n] markers) is complete; the sentence is
+    then checked against the passages it cites.  Supported sentences are yielded; unsupported
+    ones are held back and reported, and if none is supported the answer becomes a refusal.
+    """
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder, checked: Checked, citations: list[Citation]
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.checked = checked
+        self.citations = citations
+        self.sentences: list[AnswerSentence] = []
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        from .generation import generate
+
+        buffer = ""
+        for token in generate(self.settings, self.checked.question, self.citations):
+            buffer += token
+            pieces = split_sentences(buffer)
+            if len(pieces) > 1 and not pieces[-1].startswith("["):
+                complete = buffer[: buffer.rindex(pieces[-1])]
+                buffer = buffer[len(complete) :]
+                yield from self._check(complete)
+        yield from self._check(buffer)
+        self.answer = self._finish()
+
+    def _check(self, text: str) -> Iterator[str]:
+        if not text.strip():
+            return
+        for sentence in verify(
+            text, self.citations, self.embedder, self.settings.support_threshold
+        ):
+            self.sentences.append(sentence)
+            if sentence.supported:
+                markers = "".join(f"[{m}]" for m in sentence.citations)
+                yield f"{sentence.text} {markers} "
+
+    def _finish(self) -> Answer | None:
+        supported = [s for s in self.sentences if s.supported]
+        if not supported:
+            return None
+        dropped = len(self.sentences) - len(supported)
+        used = {m for s in supported for m in s.citations}
+        notices = list(self.checked.notices)
+        if dropped:
+            notices.append(
+                f"{dropped} sentence(s) the language model wrote were removed because the "
+                "cited guidance does not support them."
+            )
+        return Answer(
+            question=self.checked.question,
+            text=" ".join(f"{s.text} " + "".join(f"[{m}]" for m in s.citations) for s in supported),
+            sentences=self.sentences,
+            citations=[c for c in self.citations if c.marker in used],
+            refused=False,
+            notices=notices,
+            mode=self.settings.llm_backend,
+        )

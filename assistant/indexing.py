@@ -1,4 +1,4 @@
-"""Incremental, atomic ingestion: load, diff against the live version, build, publish.
+"""Incremental, atomic ingestion: plan (:mod:`assistant.planning`), build, verify, publish.
 
 A run never touches the live version.  It builds a complete new version folder (and, in
 server mode, a new collection), verifies it, and only then moves the pointer with an atomic
@@ -17,15 +17,12 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chunking import chunk_document
 from .embedding import Embedder, get_embedder
 from .errors import IndexBusy, IndexNotReady, LoadError, StoreUnavailable
-from .loading import iter_corpus_files, load_document
-from .schema import Chunk, Document, DocumentChange
+from .planning import IngestReport, Plan, plan
 from .settings import Settings
 from .store import (
     COMPLETE,
@@ -33,7 +30,6 @@ from .store import (
     chroma_client,
     collection_name,
     list_versions,
-    load_verified,
     one_line,
     read_pointer,
     sha256_bytes,
@@ -43,72 +39,6 @@ from .store import (
 from .text import word_tokens
 
 Progress = Callable[[int, int], None]  # (done, total) chunks embedded or copied
-
-
-@dataclass
-class IngestReport:
-    """What a run found and did; rendered for the CLI, saved as JSON for the Library page."""
-
-    version: str | None
-    previous_version: str | None
-    dry_run: bool
-    published: bool = False
-    changes: list[DocumentChange] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    chunks_total: int = 0
-    chunks_embedded: int = 0
-    seconds: float = 0.0
-    started_at: str = field(
-        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    )
-
-    def count(self, status: str) -> int:
-        return sum(1 for c in self.changes if c.status == status)
-
-    @property
-    def changed(self) -> bool:
-        return any(c.status not in ("unchanged", "failed") for c in self.changes)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IngestReport:
-        data = dict(data)
-        data["changes"] = [DocumentChange(**c) for c in data.get("changes", [])]
-        return cls(**data)
-
-    def render(self) -> str:
-        verb = "would publish" if self.dry_run else ("published" if self.published else "kept")
-        target = self.version if self.published or self.dry_run else self.previous_version
-        lines = [
-            f"Ingest {'(dry run) ' if self.dry_run else ''}{verb} version {target or '-'}: "
-            f"{self.count('added')} added, {self.count('changed')} changed, "
-            f"{self.count('removed')} removed, {self.count('renamed')} renamed, "
-            f"{self.count('unchanged')} unchanged, {len(self.failures)} failed; "
-            f"{self.chunks_total} chunks, {self.chunks_embedded} embedded, {self.seconds:.1f}s"
-        ]
-        for change in self.changes:
-            if change.status == "unchanged":
-                continue
-            line = f"  {change.status:<9} {change.doc_id} ({change.path}, {change.chunks} chunks)"
-            if change.previous_path:
-                line += f" was {change.previous_path}"
-            lines.append(line)
-            lines.extend(f"      section changed: {s}" for s in change.changed_sections)
-        lines.extend(f"  error     {failure}" for failure in self.failures)
-        lines.extend(f"  note      {note}" for note in self.notes)
-        return "\n".join(lines)
-
-
-@dataclass
-class _Plan:
-    documents: list[Document]
-    chunks: list[Chunk]
-    report: IngestReport
-    kept_entries: dict[str, Any]  # manifest entries of live documents whose file now fails
-    damaged: str | None = None  # the live version, if its files failed their check
 
 
 @contextlib.contextmanager
@@ -131,147 +61,6 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
-
-
-def _live(
-    settings: Settings, report: IngestReport
-) -> tuple[dict[str, Any], list[Chunk], str | None]:
-    """The live manifest and chunks, or empty ones (with a note) if none can be used.
-
-    The third value names the live version when its files failed their check, so the run
-    can remove it once a sound version is published.
-    """
-    try:
-        pointer = read_pointer(settings)
-    except IndexNotReady as exc:
-        report.notes.append(f"{exc}: rebuilding from the corpus")
-        return {"documents": {}}, [], None
-    if pointer is None:
-        return {"documents": {}}, [], None
-    folder = versions_dir(settings) / str(pointer["version"])
-    try:
-        manifest, chunks = load_verified(folder, pointer)
-    except IndexNotReady as exc:
-        report.notes.append(f"{exc}: rebuilding from the corpus")
-        return {"documents": {}}, [], str(pointer["version"])
-    report.previous_version = str(pointer["version"])
-    return manifest, chunks, None
-
-
-def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> _Plan:
-    """Load the corpus and work out, document by document, what differs from the live index."""
-    report = IngestReport(version=None, previous_version=None, dry_run=dry_run)
-    if not settings.corpus_dir.is_dir():
-        raise LoadError(str(settings.corpus_dir), "corpus folder does not exist")
-    manifest, live_chunks, damaged = _live(settings, report)
-    old_docs: dict[str, dict[str, Any]] = manifest.get("documents", {})
-    old_by_path = {info["path"]: doc_id for doc_id, info in old_docs.items()}
-    count = embedder.count_tokens if embedder else None
-
-    documents: list[Document] = []
-    chunks: list[Chunk] = []
-    seen_ids: dict[str, str] = {}
-    seen_hashes: dict[str, str] = {}
-    kept: set[str] = set()
-    # Files the live index already holds go first, so a new copy of a file (or a new file
-    # reusing a doc_id) is the one reported, not the original it duplicates.
-    files = sorted(
-        iter_corpus_files(settings.corpus_dir),
-        key=lambda p: str(p.relative_to(settings.corpus_dir)) not in old_by_path,
-    )
-    for path in files:
-        rel = str(path.relative_to(settings.corpus_dir))
-        try:
-            document = load_document(path, settings.corpus_dir)
-            if document.content_hash in seen_hashes:
-                raise LoadError(rel, f"identical to {seen_hashes[document.content_hash]}")
-            if document.doc_id in seen_ids:
-                raise LoadError(
-                    rel,
-                    f"duplicate doc_id '{document.doc_id}' (also in {seen_ids[document.doc_id]})",
-                )
-        except LoadError as exc:
-            report.failures.append(str(exc))
-            old_id = old_by_path.get(rel)
-            if old_id and old_id not in seen_ids:
-                kept.add(old_id)
-                report.changes.append(
-                    DocumentChange(
-                        old_id, "failed", rel, len(old_docs[old_id]["chunks"]), error=exc.reason
-                    )
-                )
-            continue
-        seen_ids[document.doc_id] = rel
-        seen_hashes[document.content_hash] = rel
-        documents.append(document)
-        doc_chunks = (
-            chunk_document(document, settings.chunk_max_tokens, count)
-            if count
-            else chunk_document(document, settings.chunk_max_tokens)
-        )
-        chunks.extend(doc_chunks)
-        report.changes.append(
-            _compare(document, doc_chunks, old_docs.get(document.doc_id), live_chunks)
-        )
-
-    kept_chunks = [c for c in live_chunks if c.doc_id in kept and c.doc_id not in seen_ids]
-    chunks.extend(kept_chunks)
-    removed = [d for d in old_docs if d not in seen_ids and d not in kept]
-    for doc_id in removed:
-        info = old_docs[doc_id]
-        twin = next(
-            (
-                c
-                for c in report.changes
-                if c.status == "added"
-                and c.doc_id != doc_id
-                and _hash_of(documents, c.doc_id) == info["hash"]
-            ),
-            None,
-        )
-        if twin is not None:
-            twin.status, twin.previous_path = "renamed", info["path"]
-        else:
-            report.changes.append(
-                DocumentChange(doc_id, "removed", info["path"], len(info["chunks"]))
-            )
-    report.chunks_total = len(chunks)
-    kept_entries = {d: old_docs[d] for d in kept if d not in seen_ids}
-    return _Plan(documents, chunks, report, kept_entries, damaged)
-
-
-def _hash_of(documents: list[Document], doc_id: str) -> str | None:
-    return next((d.content_hash for d in documents if d.doc_id == doc_id), None)
-
-
-def _compare(
-    document: Document, chunks: list[Chunk], old: dict[str, Any] | None, live_chunks: list[Chunk]
-) -> DocumentChange:
-    change = DocumentChange(document.doc_id, "added", document.source_path, len(chunks))
-    if old is None:
-        return change
-    if old["hash"] == document.content_hash:
-        change.status = "unchanged" if old["path"] == document.source_path else "renamed"
-        change.previous_path = old["path"] if change.status == "renamed" else None
-        return change
-    change.status = "changed"
-    before = {
-        _para_key(c): (c.section, c.content_hash)
-        for c in live_chunks
-        if c.doc_id == document.doc_id
-    }
-    after = {_para_key(c): (c.section, c.content_hash) for c in chunks}
-    sections: dict[str, None] = {}
-    for key in before.keys() | after.keys():
-        if before.get(key, (None, None))[1] != after.get(key, (None, None))[1]:
-            section = (after.get(key) or before[key])[0] or "(no heading)"
-            sections.setdefault(section, None)
-    change.changed_sections = sorted(sections) or ["(metadata only)"]
-    return change
-
-
-def _para_key(chunk: Chunk) -> tuple[str, ...]:
-    return (chunk.para_label or f"{chunk.section}/{chunk.position}", str(chunk.position))
 
 
 def ingest(
@@ -311,7 +100,7 @@ def ingest(
 def _publish(
     settings: Settings,
     embedder: Embedder,
-    planned: _Plan,
+    planned: Plan,
     progress: Progress | None,
     started: float,
 ) -> None:
@@ -398,7 +187,7 @@ def _discard(settings: Settings, folder: Path, version: str) -> None:
             chroma_client(settings).delete_collection(collection_name(settings, version))
 
 
-def _write_artifacts(folder: Path, version: str, planned: _Plan) -> dict[str, Any]:
+def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any]:
     """Write BM25, chunks, manifest and COMPLETE; return the checks the pointer records."""
     import bm25s
 
@@ -464,3 +253,6 @@ def _collect_garbage(settings: Settings) -> None:
             if name.startswith(prefix) and name[len(prefix) :] not in keep:
                 with contextlib.suppress(Exception):
                     client.delete_collection(name)
+
+
+__all__ = ["IngestReport", "Plan", "ingest", "ingest_lock", "plan"]
