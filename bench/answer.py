@@ -148,7 +148,22 @@ def main() -> None:
 
     refusals_ours = sum(a.refused for a, i in zip(answers, gold, strict=True) if not i.answerable)
     unanswerable = sum(not i.answerable for i in gold)
+
+    def truncated(sentences: list[str], budget: int) -> list[str]:
+        kept: list[str] = []
+        for sentence in sentences:
+            if sum(len(k.split()) for k in kept) + len(sentence.split()) > budget:
+                break
+            kept.append(sentence)
+        return kept
+
+    # The baseline cut to the length of our answer for the same question: quality per word.
+    base_same_length = [
+        truncated(base, sum(len(s.split()) for s in ours)) if ours else []
+        for ours, base in zip(ours_sentences, base_sentences, strict=True)
+    ]
     rec_ours, rec_base = fact_recall(ours_sentences), fact_recall(base_sentences)
+    rec_base_same = fact_recall(base_same_length)
     words_ours, words_base = words(ours_sentences), words(base_sentences)
     prec_ours, prec_base = cited_precision_ours(), cited_precision_baseline()
 
@@ -162,6 +177,7 @@ def main() -> None:
         ("whole answer p50 ms", pct(answer_ms, 0.5), pct(baseline_ms, 0.5)),
         ("whole answer p95 ms", pct(answer_ms, 0.95), pct(baseline_ms, 0.95)),
         ("fact recall (answerable)", rec_ours, rec_base),
+        ("fact recall, baseline cut to our length", rec_ours, rec_base_same),
         ("cited-passage precision", prec_ours, prec_base),
         ("answer length, words", words_ours, words_base),
         ("facts found per 100 words", 100 * rec_ours / words_ours, 100 * rec_base / words_base),
