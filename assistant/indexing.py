@@ -219,6 +219,7 @@ def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any
         "created_at": planned.report.started_at,
         "chunk_count": len(chunks),
         "chunks_sha256": chunks_sha256,
+        "chunking": planned.chunking,
         "documents": documents,
     }
     manifest_text = json.dumps(manifest, indent=1)

@@ -8,14 +8,16 @@ renamed, removed or failed, with the changed sections) is what ``--dry-run`` pri
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .chunking import chunk_document
 from .embedding import Embedder
 from .errors import IndexNotReady, LoadError
 from .loading import iter_corpus_files, load_document
-from .schema import Chunk, Document, DocumentChange
+from .schema import Chunk, Document, DocumentChange, DocumentMeta
 from .settings import Settings
 from .store import load_verified, read_pointer, versions_dir
 
@@ -86,6 +88,7 @@ class Plan:
     report: IngestReport
     kept_entries: dict[str, Any]  # manifest entries of live documents whose file now fails
     damaged: str | None = None  # the live version, if its files failed their check
+    chunking: dict[str, Any] = field(default_factory=dict)  # see chunking_signature
 
 
 def _live(
@@ -122,6 +125,11 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
     old_docs: dict[str, dict[str, Any]] = manifest.get("documents", {})
     old_by_path = {info["path"]: doc_id for doc_id, info in old_docs.items()}
     count = embedder.count_tokens if embedder else None
+    signature = chunking_signature(settings, embedder)
+    live_by_doc: dict[str, list[Chunk]] = {}
+    for chunk in live_chunks:
+        live_by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    reusable = manifest.get("chunking") == signature
 
     documents: list[Document] = []
     chunks: list[Chunk] = []
@@ -137,7 +145,9 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
     for path in files:
         rel = str(path.relative_to(settings.corpus_dir))
         try:
-            document = load_document(path, settings.corpus_dir)
+            document, reused = _unchanged(path, rel, old_docs, old_by_path, live_by_doc, reusable)
+            if document is None:
+                document = load_document(path, settings.corpus_dir)
             if document.content_hash in seen_hashes:
                 raise LoadError(rel, f"identical to {seen_hashes[document.content_hash]}")
             if document.doc_id in seen_ids:
@@ -159,11 +169,12 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         seen_ids[document.doc_id] = rel
         seen_hashes[document.content_hash] = rel
         documents.append(document)
-        doc_chunks = (
-            chunk_document(document, settings.chunk_max_tokens, count)
-            if count
-            else chunk_document(document, settings.chunk_max_tokens)
-        )
+        if reused is not None:
+            doc_chunks = reused
+        elif count:
+            doc_chunks = chunk_document(document, settings.chunk_max_tokens, count)
+        else:
+            doc_chunks = chunk_document(document, settings.chunk_max_tokens)
         chunks.extend(doc_chunks)
         report.changes.append(
             _compare(document, doc_chunks, old_docs.get(document.doc_id), live_chunks)
@@ -192,7 +203,51 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
             )
     report.chunks_total = len(chunks)
     kept_entries = {d: old_docs[d] for d in kept if d not in seen_ids}
-    return Plan(documents, chunks, report, kept_entries, damaged)
+    return Plan(documents, chunks, report, kept_entries, damaged, signature)
+
+
+def chunking_signature(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:
+    """What chunk boundaries depend on; live chunks are reused only while it is unchanged."""
+    return {
+        "chunk_max_tokens": settings.chunk_max_tokens,
+        "tokenizer": embedder.name if embedder else "estimate",
+    }
+
+
+def _unchanged(
+    path: Path,
+    rel: str,
+    old_docs: dict[str, dict[str, Any]],
+    old_by_path: dict[str, str],
+    live_by_doc: dict[str, list[Chunk]],
+    reusable: bool,
+) -> tuple[Document | None, list[Chunk] | None]:
+    """A file whose bytes match the live version's: its document and chunks, without parsing.
+
+    Re-reading and re-chunking every unchanged file made a one-document change cost a large
+    share of a full rebuild; a content hash is enough to know nothing in it moved.
+    """
+    doc_id = old_by_path.get(rel)
+    if not reusable or doc_id is None or doc_id not in live_by_doc:
+        return None, None
+    entry = old_docs[doc_id]
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None, None  # load_document reports the problem in its own words
+    if digest != entry.get("hash"):
+        return None, None
+    meta = DocumentMeta(
+        doc_id=doc_id,
+        title=entry["title"],
+        audience=entry.get("audience", "all"),
+        edition=entry.get("edition", ""),
+        effective_date=entry.get("effective_date", ""),
+        status=entry.get("status", ""),
+        sources=tuple(entry.get("sources", ())),
+    )
+    document = Document(meta, rel, entry.get("format", path.suffix.lstrip(".")), digest, ())
+    return document, sorted(live_by_doc[doc_id], key=lambda c: c.position)
 
 
 def _hash_of(documents: list[Document], doc_id: str) -> str | None:

@@ -333,3 +333,35 @@ def test_garbage_collection_keeps_the_newest_versions_even_within_one_second(
     kept = sorted(p.name for p in versions_dir(settings).iterdir())
     assert kept == sorted(published[-settings.keep_versions :]), (published, kept)
     assert published == sorted(published)
+
+
+def test_unchanged_files_are_not_parsed_again_unless_chunking_changes(
+    make_corpus: Callable[..., Path], settings_for: SettingsFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the edited file is read and chunked again; a new chunk size re-reads them all."""
+    from assistant import planning
+
+    corpus = make_corpus(_small_corpus())
+    settings = settings_for(corpus)
+    ingest(settings)
+    parsed: list[str] = []
+    real_load = planning.load_document
+
+    def recording_load(path: Path, corpus_dir: Path):  # type: ignore[no-untyped-def]
+        parsed.append(path.name)
+        return real_load(path, corpus_dir)
+
+    monkeypatch.setattr(planning, "load_document", recording_load)
+    (corpus / "b.md").write_text(
+        markdown_doc("b-doc", "Beta Note", numbered_sections("beta", 2, 3)), encoding="utf-8"
+    )
+    edited = ingest(settings)
+    assert parsed == ["b.md"]
+    assert edited.count("unchanged") == 2 and change_of(edited, "b-doc").status == "changed"
+    reused = {c.chunk_id for c in open_snapshot(settings).chunks if c.doc_id != "b-doc"}
+    assert len(reused) == 7  # a-doc's 3 and c-doc's 4 chunks carried over as they were
+
+    parsed.clear()
+    resized = settings.model_copy(update={"chunk_max_tokens": 64})
+    ingest(resized, force=True)
+    assert sorted(parsed) == ["a.md", "b.md", "c.md"]
