@@ -90,3 +90,16 @@ def subprocess_env() -> Iterator[dict[str, str]]:
     env["PYTHONPATH"] = str(ROOT)
     env["PYTHONUNBUFFERED"] = "1"
     yield env
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    """A real `chroma run` on a free loopback port for one test; yields the port."""
+    from servers import free_port, start_chroma, stop
+
+    port = free_port()
+    proc = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
+    try:
+        yield port
+    finally:
+        stop(proc)

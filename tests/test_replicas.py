@@ -14,28 +14,17 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
 from fixtures_docs import markdown_doc
-from servers import free_port, start_chroma, stop
 
 from assistant.indexing import ingest
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chroma_port(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    proc = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
-    try:
-        yield port
-    finally:
-        stop(proc)
 
 
 def _corpus_doc(word: str) -> str:
@@ -71,7 +60,7 @@ def _answer_of(proc: subprocess.Popen[str]) -> dict[str, object]:
 
 
 def test_replicas_share_one_chroma_server_and_one_data_dir(
-    chroma_port: int,
+    chroma_server: int,
     make_corpus: Callable[..., Path],
     settings_for: Callable[..., Settings],
     subprocess_env: dict[str, str],
@@ -79,7 +68,7 @@ def test_replicas_share_one_chroma_server_and_one_data_dir(
 ) -> None:
     shared = tmp_path / "shared-data"  # stands for the shared filesystem mount
     corpus = make_corpus({"patrols.md": _corpus_doc("Kestrel")})
-    writer = settings_for(corpus, data=shared, chroma_host="127.0.0.1", chroma_port=chroma_port)
+    writer = settings_for(corpus, data=shared, chroma_host="127.0.0.1", chroma_port=chroma_server)
     first = ingest(writer)  # the one ingest writer
     assert first.published
     assert not (shared / "versions" / str(first.version) / "chroma").exists()  # vectors on server
@@ -88,7 +77,7 @@ def test_replicas_share_one_chroma_server_and_one_data_dir(
         **subprocess_env,
         "SPO_DATA_DIR": str(shared),
         "SPO_CHROMA_HOST": "127.0.0.1",
-        "SPO_CHROMA_PORT": str(chroma_port),
+        "SPO_CHROMA_PORT": str(chroma_server),
         "SPO_FEEDBACK_DB": str(tmp_path / "replica-feedback.sqlite"),
         "SPO_REFUSAL_THRESHOLD": "0.0",  # the toy corpus: answer, do not refuse
     }
@@ -114,14 +103,14 @@ def test_replicas_share_one_chroma_server_and_one_data_dir(
 
 
 def test_replica_with_its_own_empty_data_dir_says_index_not_ready(
-    chroma_port: int, subprocess_env: dict[str, str], tmp_path: Path
+    chroma_server: int, subprocess_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Why the data dir must be shared: the pointer and BM25 are not on the Chroma server."""
     env = {
         **subprocess_env,
         "SPO_DATA_DIR": str(tmp_path / "own-data"),
         "SPO_CHROMA_HOST": "127.0.0.1",
-        "SPO_CHROMA_PORT": str(chroma_port),
+        "SPO_CHROMA_PORT": str(chroma_server),
     }
     proc = subprocess.run(
         [PYTHON, "-m", "assistant", "ask", "--json", "who can apply?"],

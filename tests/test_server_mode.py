@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from fixtures_docs import change_of, markdown_doc, numbered_sections
-from servers import free_port, start_chroma, stop
 
 from assistant.embedding import get_embedder
 from assistant.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import chroma_client, collection_name, open_snapshot
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    proc = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
-    try:
-        yield port
-    finally:
-        stop(proc)
 
 
 def _collections(settings: Settings) -> set[str]:
