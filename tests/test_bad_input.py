@@ -19,7 +19,8 @@ from conftest import PYTHON, ROOT
 from fixtures_docs import markdown_doc
 from streamlit.testing.v1 import AppTest
 
-from assistant.answering import Assistant, _citation
+from assistant.answering import Assistant
+from assistant.citations import cite
 from assistant.errors import EvaluationError, LoadError
 from assistant.evaluation import load_gold
 from assistant.generation import build_messages
@@ -149,7 +150,7 @@ def test_planted_text_stays_inside_the_generative_data_delimiters(
     assistant: Assistant, hostile_settings: Settings
 ) -> None:
     retrieval = assistant.retriever().retrieve("archive boxes relabelled housekeeping", [])
-    citations = [_citation(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
+    citations = [cite(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
     hostile = next(c for c in citations if PLANTED in c.quote)
     system, user = build_messages("How often are archive boxes relabelled?", citations)
     assert "HACKED" not in system.text
