@@ -149,6 +149,7 @@ class Assistant:
                 answer = self._compose(checked, retrieval, retriever)
             timings["compose_ms"] = _ms(mark)
             answer.retrieval_query = retrieval.query
+            answer.retrieved = [p.chunk.chunk_id for p in retrieval.passages]
             answer.top_score = retrieval.top_dense
         answer.corpus_version = retriever.snapshot.version
         timings["total_ms"] = _ms(start)

@@ -18,7 +18,6 @@ from typing import Any
 
 from .answering import Assistant
 from .errors import EvaluationError
-from .guard import check_question
 from .matching import FactMatcher, covers
 from .schema import Answer, Chunk
 from .settings import Settings
@@ -177,14 +176,12 @@ def evaluate_item(
     first: int | None = None
     retrieved: list[str] = []
     if item.expected_sections:
-        question = check_question(item.question, assistant.settings.max_question_chars).question
-        earlier = [
-            check_question(h, assistant.settings.max_question_chars).question for h in history
-        ]
-        passages = assistant.retriever().retrieve(question, earlier).passages
-        retrieved = [f"{p.chunk.doc_id} {p.chunk.para_label}" for p in passages]
+        # The passages this very answer was built from, not a second search.
+        by_id = assistant.retriever().snapshot.by_id
+        passages = [by_id[c] for c in answer.retrieved if c in by_id]
+        retrieved = [f"{c.doc_id} {c.para_label}" for c in passages]
         first = next(
-            (i + 1 for i, p in enumerate(passages) if _hits(p.chunk, item.expected_sections)), None
+            (i + 1 for i, c in enumerate(passages) if _hits(c, item.expected_sections)), None
         )
     has_sections = bool(item.expected_sections)
     sentences = [] if answer.refused else [s.text for s in answer.sentences]

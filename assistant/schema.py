@@ -185,6 +185,7 @@ class Answer:
     mode: str = "extractive"  # or the generative backend's name
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     retrieval_query: str = ""
+    retrieved: list[str] = field(default_factory=list)  # chunk ids searched out, best first
     top_score: float = 0.0
 
     def to_json(self) -> dict[str, Any]:

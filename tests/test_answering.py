@@ -139,6 +139,10 @@ def test_abbreviations_expand_from_the_corpus_glossary(assistant: Assistant) -> 
     )
     retrieval = retriever.retrieve("can BTP apply?")
     assert "British Transport Police" in retrieval.query
+    # the answer records the passages it was built from, so evaluation needs no second search
+    assert assistant.ask("can BTP apply?").retrieved == [
+        p.chunk.chunk_id for p in retrieval.passages
+    ]
     assert retrieval.passages[0].chunk.doc_id in ("who-may-apply", "glossary")
 
 
