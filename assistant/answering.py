@@ -80,16 +80,14 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or load_settings()
         self.embedder = embedder or get_embedder(self.settings)
-        self._retrievers: dict[str, Retriever] = {}
+        self._retriever: Retriever | None = None
 
     def retriever(self) -> Retriever:
         """The retriever for the live version, rebuilt only when a new version is published."""
         snapshot: IndexSnapshot = live_snapshot(self.settings)
-        retriever = self._retrievers.get(snapshot.version)
-        if retriever is None:
-            retriever = Retriever(snapshot, self.embedder, self.settings)
-            self._retrievers = {snapshot.version: retriever}
-        return retriever
+        if self._retriever is None or self._retriever.snapshot is not snapshot:
+            self._retriever = Retriever(snapshot, self.embedder, self.settings)
+        return self._retriever
 
     def ask(self, question: str, history: list[str] | None = None) -> Answer:
         """Answer ``question``; ``history`` holds the earlier user questions, oldest first."""
