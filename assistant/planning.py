@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chunking import chunk_document
+from .chunking import chunk_document, estimate_tokens
 from .embedding import Embedder
 from .errors import IndexNotReady, LoadError
 from .loading import iter_corpus_files, load_document
@@ -124,7 +124,7 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
     manifest, live_chunks, damaged = _live(settings, report)
     old_docs: dict[str, dict[str, Any]] = manifest.get("documents", {})
     old_by_path = {info["path"]: doc_id for doc_id, info in old_docs.items()}
-    count = embedder.count_tokens if embedder else None
+    count = embedder.count_tokens if embedder else estimate_tokens
     signature = chunking_signature(settings, embedder)
     live_by_doc: dict[str, list[Chunk]] = {}
     for chunk in live_chunks:
@@ -169,12 +169,7 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         seen_ids[document.doc_id] = rel
         seen_hashes[document.content_hash] = rel
         documents.append(document)
-        if reused is not None:
-            doc_chunks = reused
-        elif count:
-            doc_chunks = chunk_document(document, settings.chunk_max_tokens, count)
-        else:
-            doc_chunks = chunk_document(document, settings.chunk_max_tokens)
+        doc_chunks = reused or chunk_document(document, settings.chunk_max_tokens, count)
         chunks.extend(doc_chunks)
         report.changes.append(
             _compare(document, doc_chunks, old_docs.get(document.doc_id), live_chunks)

@@ -223,7 +223,3 @@ def focus(question: str, long_chars: int = 400) -> str:
 def _near_duplicate(a: Chunk, b: Chunk) -> bool:
     """Two passages saying the same thing waste an officer's attention: keep the better one."""
     return token_overlap(a.text, b.text) > 0.85 and token_overlap(b.text, a.text) > 0.85
-
-
-def passage_sentences(chunk: Chunk) -> list[str]:
-    return split_sentences(chunk.text)

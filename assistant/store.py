@@ -173,10 +173,6 @@ def load_chunks(version_dir: Path) -> list[Chunk]:
         return [Chunk.from_record(json.loads(line)) for line in handle if line.strip()]
 
 
-def load_manifest(version_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((version_dir / "manifest.json").read_text(encoding="utf-8")))
-
-
 @dataclass
 class IndexSnapshot:
     """One published version, opened for reading: chunks, dense and keyword search."""
