@@ -1,6 +1,6 @@
 """Officers' feedback on answers, kept in SQLite (one machine) or PostgreSQL (shared by replicas).
 
-Everything free-text is passed through :func:`assistant.guard.redact` before it is written,
+Everything free-text is passed through :func:`assistant.redaction.redact` before it is written,
 so personal details typed into a question or a comment never reach the database.  Schema
 changes are named migration functions applied in order and recorded in the database, so an
 old feedback file is upgraded in place rather than lost.  The same migrations, queries and
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import FeedbackError
-from .guard import redact
+from .redaction import redact
 from .schema import Answer
 
 if TYPE_CHECKING:
