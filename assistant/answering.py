@@ -19,8 +19,9 @@ import numpy as np
 
 from .citations import CheckedStream, cite
 from .embedding import Embedder, get_embedder
-from .errors import StoreUnavailable
+from .errors import QuestionError, StoreUnavailable
 from .guard import Checked, check_question
+from .policy import paragraph_vocabulary
 from .retrieval import Passage, Retrieval, Retriever
 from .schema import Answer, AnswerSentence, Chunk, Citation
 from .settings import Settings, load_settings
@@ -89,25 +90,38 @@ class Assistant:
             self._retriever = Retriever(snapshot, self.embedder, self.settings)
         return self._retriever
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        """Answer ``question``; ``history`` holds the earlier user questions, oldest first."""
-        stream = self.stream(question, history)
+    def ask(
+        self, question: str, history: list[str] | None = None, audience: str | None = None
+    ) -> Answer:
+        """Answer ``question``; ``history`` holds the earlier user questions, oldest first.
+
+        ``audience`` is the reader's role (a key of the audiences in
+        ``assistant/policy/paragraphs.yaml``): that role's guidance is preferred, and the
+        answer says when it quotes guidance written for another role.
+        """
+        stream = self.stream(question, history, audience)
         for _ in stream:
             pass
         assert stream.answer is not None
         return stream.answer
 
-    def stream(self, question: str, history: list[str] | None = None) -> AnswerStream:
+    def stream(
+        self, question: str, history: list[str] | None = None, audience: str | None = None
+    ) -> AnswerStream:
         """The answer as text pieces (for ``st.write_stream``); ``.answer`` once drained.
 
         In generative mode a piece is a sentence that has passed the support check, so an
         officer never sees an unchecked sentence; the extractive answer streams word by word.
         """
         holder = AnswerStream(iter(()))
-        holder.pieces = self._pieces(question, history or [], holder)
+        if audience is not None and audience not in paragraph_vocabulary().audiences:
+            raise QuestionError(f"unknown audience {audience!r}")
+        holder.pieces = self._pieces(question, history or [], holder, audience)
         return holder
 
-    def _pieces(self, question: str, history: list[str], holder: AnswerStream) -> Iterator[str]:
+    def _pieces(
+        self, question: str, history: list[str], holder: AnswerStream, audience: str | None
+    ) -> Iterator[str]:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         limit = self.settings.max_question_chars
@@ -121,7 +135,7 @@ class Assistant:
         else:
             mark = time.perf_counter()
             try:
-                retrieval = retriever.retrieve(checked.question, earlier)
+                retrieval = retriever.retrieve(checked.question, earlier, audience)
             except StoreUnavailable:
                 # A version this retriever held may have been cleaned up after newer ones
                 # were published; if the pointer has moved, answer from the live version.
@@ -129,7 +143,7 @@ class Assistant:
                 if fresh is retriever:
                     raise
                 retriever = fresh
-                retrieval = retriever.retrieve(checked.question, earlier)
+                retrieval = retriever.retrieve(checked.question, earlier, audience)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
             if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
@@ -144,12 +158,25 @@ class Assistant:
                         "so it is not shown."
                     )
             else:
-                answer = self._compose(checked, retrieval, retriever)
+                answer = self._compose(checked, retrieval, retriever, audience)
             timings["compose_ms"] = _ms(mark)
             answer.retrieval_query = retrieval.query
             answer.retrieved = [p.chunk.chunk_id for p in retrieval.passages]
             answer.top_score = retrieval.top_dense
         answer.corpus_version = retriever.snapshot.version
+        answer.audience = audience
+        if audience and not answer.refused:
+            answer.other_audiences = _other_audiences(answer, retriever, audience)
+            if answer.other_audiences:
+                names = [
+                    paragraph_vocabulary().audiences[a].label.lower()
+                    for a in answer.other_audiences
+                ]
+                answer.notices.append(
+                    "Part of this answer quotes guidance written for the "
+                    + " and ".join(names)
+                    + " role, not yours."
+                )
         timings["total_ms"] = _ms(start)
         answer.timings = timings
         holder.answer = answer
@@ -192,7 +219,9 @@ class Assistant:
         query = self.embedder.encode([question])[0]
         return chunks[int(np.argmax(vectors @ query))]
 
-    def _compose(self, checked: Checked, retrieval: Retrieval, retriever: Retriever) -> Answer:
+    def _compose(
+        self, checked: Checked, retrieval: Retrieval, retriever: Retriever, audience: str | None
+    ) -> Answer:
         """Score every sentence of the retrieved passages against each part of the question.
 
         A sentence's score blends its similarity to the part it may answer and to the whole
@@ -216,11 +245,16 @@ class Assistant:
             chunk = candidate.passage.chunk
             context = f"{chunk.title} {chunk.section} {candidate.text}"
             bonus = _FIRST_PASSAGE_WEIGHT / (1 + candidate.passage.rank)
+            other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
+            factor = self.settings.audience_weight if other_role else 1.0
             candidate.scores = [
-                _PART_WEIGHT * float(to_part[i, j])
-                + (1 - _PART_WEIGHT) * float(to_whole[i])
-                + _COVERAGE_WEIGHT * retriever.term_coverage(f"{part} {expansion}", context)
-                + bonus
+                factor
+                * (
+                    _PART_WEIGHT * float(to_part[i, j])
+                    + (1 - _PART_WEIGHT) * float(to_whole[i])
+                    + _COVERAGE_WEIGHT * retriever.term_coverage(f"{part} {expansion}", context)
+                    + bonus
+                )
                 for j, part in enumerate(parts)
             ]
         chosen = _select(
@@ -311,6 +345,16 @@ def _render(checked: Checked, chosen: list[_Candidate]) -> Answer:
         refused=False,
         notices=checked.notices,
     )
+
+
+def _other_audiences(answer: Answer, retriever: Retriever, audience: str) -> list[str]:
+    """Roles of the cited paragraphs that are written only for roles other than the reader's."""
+    roles: dict[str, None] = {}
+    for citation in answer.citations:
+        chunk = retriever.snapshot.by_id.get(citation.chunk_id)
+        if chunk is not None and chunk.audiences and audience not in chunk.audiences:
+            roles.update(dict.fromkeys(chunk.audiences))
+    return list(roles)
 
 
 def _ms(start: float) -> float:

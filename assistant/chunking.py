@@ -48,11 +48,20 @@ def chunk_document(
                     source_path=document.source_path,
                     text=piece,
                     content_hash=content_hash,
-                    audience=meta.audience,
+                    audience=",".join(_audiences(group)) or meta.audience,
                     position=position,
+                    kind=next((p.notes.kind for p in group if p.notes.kind), ""),
+                    asks=tuple(dict.fromkeys(a for p in group for a in p.notes.asks)),
                 )
             )
     return chunks
+
+
+def _audiences(group: list[Paragraph]) -> list[str]:
+    """The roles a chunk serves: the union of its paragraphs' roles, none if any serves all."""
+    if any(not p.notes.audience for p in group):
+        return []
+    return list(dict.fromkeys(r for p in group for r in p.notes.audience))
 
 
 def _groups(

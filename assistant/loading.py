@@ -12,13 +12,15 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import LoadError
-from .schema import Block, Document, DocumentMeta, Paragraph
+from .policy import NOTE_FIELDS, parse_notes
+from .schema import NO_NOTES, Block, Document, DocumentMeta, Paragraph
 
 _FORMATS = {
     ".md": "md",
@@ -135,7 +137,11 @@ def build_paragraphs(blocks: list[Block], title: str) -> list[Paragraph]:
         body = text[match.end() :] if match else text
         paragraphs.append(
             Paragraph(
-                text=body, number=number, heading_path=tuple(t for _, t in path), page=block.page
+                text=body,
+                number=number,
+                heading_path=tuple(t for _, t in path),
+                page=block.page,
+                notes=block.notes,
             )
         )
     return paragraphs
@@ -149,6 +155,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 def _read_markdown(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]]:
     text = _decode(data)
     meta: dict[str, Any] = {}
+    skipped = 0  # lines of front matter before the body
     if text.startswith("---"):
         end = re.search(r"^---\s*$", text[3:], flags=re.MULTILINE)
         if end is None:
@@ -165,16 +172,25 @@ def _read_markdown(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]
             last = raw.count("\n")  # the front matter's last line, before the closing '---'
             raise LoadError(path.name, f"front matter (lines 2-{last}) is not a mapping of fields")
         meta = loaded
+        skipped = text[: 3 + end.end()].count("\n")
         text = text[3 + end.end() :]
     blocks: list[Block] = []
     buffer: list[str] = []
+    comment: list[str] | None = None  # lines of an open <!-- ... --> comment
 
     def flush() -> None:
         if buffer:
             blocks.append(Block("para", " ".join(buffer)))
             buffer.clear()
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), skipped + 1):
+        if comment is not None or line.lstrip().startswith("<!--"):
+            comment = [*(comment or []), line]
+            if "-->" in line:
+                flush()
+                _attach_notes(blocks, "\n".join(comment), number, path)
+                comment = None
+            continue
         heading = _MD_HEADING.match(line)
         if heading:
             flush()
@@ -192,6 +208,29 @@ def _read_markdown(data: bytes, path: Path) -> tuple[dict[str, Any], list[Block]
             buffer.append(stripped)
     flush()
     return meta, blocks
+
+
+def _attach_notes(blocks: list[Block], comment: str, line: int, path: Path) -> None:
+    """A comment holding a paragraph annotation gives its notes to the paragraph above it.
+
+    Comments that are not annotations (no ``kind``, ``audience`` or ``asks`` field) are
+    ordinary comments and are skipped, as a Markdown reader would.
+    """
+    body = comment.strip().removeprefix("<!--").removesuffix("-->")
+    try:
+        data = yaml.safe_load(body)
+    except yaml.YAMLError:
+        return
+    if not isinstance(data, dict) or not set(data) & set(NOTE_FIELDS):
+        return
+    target = blocks[-1] if blocks else None
+    if target is None or target.kind != "para" or target.notes != NO_NOTES:
+        raise LoadError(path.name, f"annotation ending at line {line} does not follow a paragraph")
+    try:
+        notes = parse_notes(data)
+    except ValueError as exc:
+        raise LoadError(path.name, f"annotation ending at line {line}: {exc}") from exc
+    blocks[-1] = replace(target, notes=notes)
 
 
 # --- plain text -----------------------------------------------------------------------------

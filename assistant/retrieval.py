@@ -130,7 +130,15 @@ class Retriever:
                 self._sections.setdefault(_section_key(chunk), []).append(chunk)
         self._lock = threading.Lock()
 
-    def retrieve(self, question: str, history: list[str] | None = None) -> Retrieval:
+    def retrieve(
+        self, question: str, history: list[str] | None = None, audience: str | None = None
+    ) -> Retrieval:
+        """Passages for ``question``; with ``audience``, that role's paragraphs rank first.
+
+        A paragraph written for other roles only is kept but down-weighted by
+        ``audience_weight``, so a reader still gets the answer when only another role's
+        guidance holds it, and the answer says so.
+        """
         s = self.settings
         query, follow_up = fold_history(focus(question), history or [], s.history_turns)
         expansions = self.glossary.expand(query)
@@ -143,8 +151,11 @@ class Retriever:
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
         for chunk_id in fused:
-            if self.snapshot.by_id[chunk_id].doc_id == s.glossary_doc_id:
+            chunk = self.snapshot.by_id[chunk_id]
+            if chunk.doc_id == s.glossary_doc_id:
                 fused[chunk_id] *= s.glossary_weight
+            if audience and chunk.audiences and audience not in chunk.audiences:
+                fused[chunk_id] *= s.audience_weight
         cosine = dict(dense)
         ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         missing = [cid for cid in ordered[: s.retrieve_k * 3] if cid not in cosine]

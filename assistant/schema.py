@@ -17,6 +17,25 @@ def sha256_text(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class ParagraphNotes:
+    """What the writer of a note says about one paragraph, beside its text.
+
+    ``kind`` lets the answerer quote a case report or background only when it is asked
+    for; ``audience`` lets it prefer the reader's role; ``asks`` are questions the paragraph
+    answers, in an officer's words, indexed beside it so a question worded differently from
+    the guidance still finds it.  All three are optional: a paragraph without notes is a
+    rule for every audience, found by its own words only.
+    """
+
+    kind: str = ""  # one of the kinds in assistant/policy/paragraphs.yaml; "" = not stated
+    audience: tuple[str, ...] = ()  # roles it is written for; () = every role
+    asks: tuple[str, ...] = ()
+
+
+NO_NOTES = ParagraphNotes()
+
+
+@dataclass(frozen=True)
 class Block:
     """One structural unit as a loader found it, before numbering is interpreted."""
 
@@ -24,6 +43,7 @@ class Block:
     text: str
     level: int = 0  # heading level (1 = title level); 0 for paragraphs
     page: int | None = None  # 1-based page for paged formats
+    notes: ParagraphNotes = NO_NOTES
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,7 @@ class Paragraph:
     number: str | None  # "4.2" where the document numbers its paragraphs
     heading_path: tuple[str, ...]
     page: int | None = None
+    notes: ParagraphNotes = NO_NOTES
 
 
 @dataclass(frozen=True)
@@ -75,8 +96,15 @@ class Chunk:
     source_path: str
     text: str
     content_hash: str  # of embed_text, the embedding cache key
-    audience: str = "all"
+    audience: str = "all"  # "all", or the roles it is written for joined by ","
     position: int = 0  # order within the document
+    kind: str = ""  # rule, procedure, case, background, definition; "" = not stated
+    asks: tuple[str, ...] = ()  # questions it answers, indexed beside it
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        """The roles this chunk is written for; () means every role."""
+        return () if self.audience in ("", "all") else tuple(self.audience.split(","))
 
     @property
     def embed_text(self) -> str:
@@ -103,6 +131,7 @@ class Chunk:
         data = dict(record)
         data["heading_path"] = tuple(data["heading_path"])
         data["paragraphs"] = tuple(data["paragraphs"])
+        data["asks"] = tuple(data.get("asks", ()))
         return cls(**data)
 
     def chroma_metadata(self) -> dict[str, str | int]:
@@ -118,6 +147,8 @@ class Chunk:
             "source_path": self.source_path,
             "content_hash": self.content_hash,
             "position": self.position,
+            "audience": self.audience,
+            "kind": self.kind,
         }
 
 
@@ -187,6 +218,9 @@ class Answer:
     retrieval_query: str = ""
     retrieved: list[str] = field(default_factory=list)  # chunk ids searched out, best first
     top_score: float = 0.0
+    audience: str | None = None  # the reader's role the answer was asked for
+    # roles of the cited paragraphs that are not the reader's
+    other_audiences: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -102,6 +102,13 @@ class Settings(BaseSettings):
         description="doc_id of the note stating what the guidance does not cover; "
         "a question best answered by it is refused with that note cited.",
     )
+    audience_weight: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Factor on the fused scores of paragraphs written only for roles other "
+        "than the reader's, so the reader's own guidance is quoted first.",
+    )
     history_turns: int = Field(
         2, ge=0, le=10, description="Earlier user turns folded into a follow-up's query."
     )
