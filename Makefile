@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test install install-dev system-deps ingest lint bench eval eval-gate clean
+.PHONY: run test install install-dev system-deps ingest lint bench eval eval-gate docs clean
 
 run: install ingest
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 \
@@ -66,6 +66,10 @@ bench: install
 	$(PY) bench/answer.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py --sizes 1000
+
+# Rewrite the README's generated settings table from assistant/settings.py.
+docs: install
+	$(PY) scripts/gen_docs.py
 
 eval: install
 	$(PY) -m assistant.eval

@@ -162,6 +162,13 @@ class Settings(BaseSettings):
         description="PostgreSQL URL of a feedback database shared by several app replicas "
         "(postgresql://user@host:5432/db); unset uses the SQLite file feedback_db.",
     )
+    retention_days: int = Field(
+        30,
+        ge=0,
+        le=3650,
+        description="Days that officers' feedback and stored conversations are kept before "
+        "they expire; 0 keeps them until a maintainer purges them.",
+    )
 
     @model_validator(mode="after")
     def _llm_needs_model(self) -> Settings:
