@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from .citations import CheckedStream, cite
 from .composing import ExtractiveAnswerer
 from .embedding import Embedder, get_embedder
@@ -110,9 +112,9 @@ class Assistant:
             retrieval, retriever = self._retrieve(retriever, checked.question, earlier, audience)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            decision = self.scope.by_meaning(retrieval.vector, retrieval.top_dense)
-            if decision.reason:
-                answer = self._refuse(checked, decision.reason, retriever)
+            reason = self._out_of_scope(retrieval)
+            if reason:
+                answer = self._refuse(checked, reason, retriever, retrieval.vector)
             elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
                 answer = self._refuse(checked, "not_found", retriever)
             elif self.settings.llm_backend != "none":
@@ -163,16 +165,40 @@ class Assistant:
                 raise
             return fresh.retrieve(question, earlier, audience), fresh
 
+    def _out_of_scope(self, retrieval: Retrieval) -> str | None:
+        """Declined when the scope note answers it best, or an intent is clearly closer.
+
+        The scope note's own paragraphs (and the questions written beside them) say what
+        is not covered, so they are left out of "how well do the notes answer this".
+        """
+        scope_doc = self.settings.scope_doc_id
+        best = retrieval.passages[0].chunk if retrieval.passages else None
+        if best is not None and best.doc_id == scope_doc:
+            reason = self.scope.by_scope_note(best.paragraphs)
+            if reason:
+                return reason
+        in_scope = max(
+            (max(p.dense, p.ask) for p in retrieval.passages if p.chunk.doc_id != scope_doc),
+            default=0.0,
+        )
+        return self.scope.by_meaning(retrieval.vector, in_scope).reason
+
     def _generate(self, checked: CheckedQuestion, retrieval: Retrieval) -> CheckedStream:
         citations = [cite(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
         return CheckedStream(self.settings, self.embedder, checked, citations)
 
-    def _refuse(self, checked: CheckedQuestion, reason: str, retriever: Retriever) -> Answer:
+    def _refuse(
+        self,
+        checked: CheckedQuestion,
+        reason: str,
+        retriever: Retriever,
+        vector: np.ndarray | None = None,
+    ) -> Answer:
         """A refusal names the kind of request; a scope refusal cites the scope note."""
         text = self.scope.refusal_text(reason)
         citations: list[Citation] = []
         sentences = [AnswerSentence(text, ())]
-        scope = self._scope_passage(reason, retriever)
+        scope = self._scope_passage(reason, retriever, vector)
         if scope is not None:
             citations.append(cite(1, scope))
             sentences = [AnswerSentence(text, (1,))]
@@ -187,18 +213,22 @@ class Assistant:
             notices=checked.notices,
         )
 
-    def _scope_passage(self, reason: str, retriever: Retriever) -> Chunk | None:
+    def _scope_passage(
+        self, reason: str, retriever: Retriever, vector: np.ndarray | None
+    ) -> Chunk | None:
         """The paragraph of the scope note that says why this kind of request is declined."""
-        if reason not in self.scope.intents:
+        intent = self.scope.intents.get(reason)
+        if intent is None:
             return None
-        chunks = [c for c in retriever.snapshot.chunks if c.doc_id == self.settings.scope_doc_id]
-        if not chunks:
-            return None
-        intent = self.scope.intents[reason]
-        probe = " ".join([intent.label, intent.message, *intent.examples])
-        vectors = retriever.sentence_vectors([c.text for c in chunks])
-        query = self.embedder.embed_cached([probe])[0]
-        return chunks[int((vectors @ query).argmax())]
+        chunks = [
+            c
+            for c in retriever.snapshot.chunks
+            if c.doc_id == self.settings.scope_doc_id and set(c.paragraphs) & set(intent.cites)
+        ]
+        if len(chunks) < 2 or vector is None:
+            return chunks[0] if chunks else None
+        vectors = retriever.sentence_vectors([c.embed_text for c in chunks])
+        return chunks[int((vectors @ vector).argmax())]
 
 
 def _other_audiences(answer: Answer, retriever: Retriever, audience: str) -> list[str]:

@@ -32,6 +32,7 @@ class Intent:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
+    cites: tuple[str, ...]  # paragraphs of the scope note that say why it is declined
 
     def matches(self, question: str) -> bool:
         return any(p.search(question) for p in self.patterns) and not any(
@@ -67,6 +68,7 @@ class ScopePolicy:
                 tuple(re.compile(p, flags) for p in entry.get("patterns") or ()),
                 tuple(re.compile(p, flags) for p in entry.get("unless") or ()),
                 tuple(_text(e) for e in entry.get("examples") or ()),
+                tuple(str(c) for c in entry.get("cites") or ()),
             )
             for key, entry in raw.items()
         }
@@ -89,6 +91,10 @@ class ScopePolicy:
     def by_pattern(self, question: str) -> str | None:
         """The first intent whose patterns match and whose exceptions do not."""
         return next((k for k, i in self.intents.items() if i.matches(question)), None)
+
+    def by_scope_note(self, paragraphs: tuple[str, ...]) -> str | None:
+        """The intent whose scope-note paragraph is the question's best passage, if any."""
+        return next((k for k, i in self.intents.items() if set(i.cites) & set(paragraphs)), None)
 
     def by_meaning(self, vector: np.ndarray, in_scope: float) -> Decision:
         """Decline when an intent's examples are clearly closer than the notes are."""
