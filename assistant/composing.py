@@ -36,6 +36,7 @@ class _Cutting:
     opener: re.Pattern[str]  # a sentence that leans on the one before it
     announcing: re.Pattern[str]  # a sentence that announces the one after it
     types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
+    asked_by_question: float  # ask similarity at which a background paragraph is asked for
 
 
 @functools.cache
@@ -50,6 +51,7 @@ def _cutting() -> _Cutting:
             (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
             for t in data["answer_types"].values()
         ),
+        float(data["asked_by_question"]),
     )
 
 
@@ -84,6 +86,12 @@ def units_of(passage: Passage, sibling: bool) -> list[Unit]:
     return units
 
 
+def _asked_for(passage: Passage) -> bool:
+    """A case report or background paragraph the question is itself about: ranked first, or
+    one of the questions written beside it is close to the question."""
+    return passage.rank == 0 or passage.ask >= _cutting().asked_by_question
+
+
 def asked_kinds(question: str) -> set[str]:
     """Kinds quoted only on request (case reports, background) that this question asks for."""
     lowered = question.lower()
@@ -113,7 +121,7 @@ class ExtractiveAnswerer:
                 *((p, False) for p in retrieval.passages),
                 *((p, True) for p in retrieval.context),
             ]
-            if passage.chunk.kind not in on_request
+            if passage.chunk.kind not in on_request or _asked_for(passage)
             for unit in units_of(passage, sibling)
         ]
         if not units:
