@@ -50,6 +50,7 @@ class _Rules:
     limiting: re.Pattern[str]
     similarity: float
     shared_terms: int
+    common_terms: frozenset[str]
     acknowledged: dict[str, str]
 
 
@@ -61,6 +62,7 @@ def _rules() -> _Rules:
         re.compile(data["limiting"], re.IGNORECASE),
         float(data["similarity"]),
         int(data["shared_terms"]),
+        frozenset(word_tokens(" ".join(str(t) for t in data.get("common_terms") or ()))),
         {str(k): str(v) for k, v in (data.get("acknowledged") or {}).items()},
     )
 
@@ -89,7 +91,7 @@ def find_conflicts(
     similarity = a @ b.T
     found: list[Conflict] = []
     for i, (chunk, claim) in enumerate(claims):
-        terms = set(word_tokens(claim))
+        terms = set(word_tokens(claim)) - rules.common_terms
         for j, (other, limit) in enumerate(limits):
             if other.chunk_id == chunk.chunk_id or similarity[i, j] < rules.similarity:
                 continue
