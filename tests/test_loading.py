@@ -17,7 +17,7 @@ from fixtures_docs import (
 )
 
 from assistant.errors import LoadError
-from assistant.loading import iter_corpus_files, load_document
+from assistant.loading import iter_corpus_files, load_document, missing
 
 SECTIONS = [
     ("1 Making an application", [
@@ -109,7 +109,8 @@ def test_docx_core_properties_and_heading_styles(tmp_path: Path) -> None:
     assert doc.format == "docx"
     assert (meta.doc_id, meta.title, meta.edition) == ("word-note", "Word Note", "3.1")
     assert meta.status == "Draft for testing" and meta.audience == "investigator"
-    assert meta.effective_date == "2026-02-03"
+    assert meta.effective_date == ""  # "created" is the template's date, never the effective one
+    assert missing(meta) == ["effective date"]
     assert meta.sources == ("Act 2019, s 2", "Court rules 2020")
     assert [p.number for p in doc.paragraphs] == ["1.1", "1.2", "2.1", None]
     assert doc.paragraphs[0].heading_path == ("1 Making an application",)
