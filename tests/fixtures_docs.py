@@ -514,3 +514,196 @@ def saved_web_page(folder: Path, stem: str = "protection-orders") -> tuple[Path,
         table_rows=expected.table_rows,
         furniture=clutter,
     )
+
+
+POLICY_TITLE = "Northmoor Constabulary: Protection Order Procedure (fixture)"
+POLICY_STEPS = {
+    "3 Procedure": [
+        "Record the report and its reference on the crime system before the end of the shift.",
+        "Take the victim's account in their own words and note any earlier reports.",
+        "Refer the case to the public protection team the same day.",
+    ],
+    "4 After the order": [
+        "Serve a copy of the order and record the time of service.",
+        "Set a review date no later than three months after the order.",
+    ],
+}
+POLICY_ROLES = (
+    ["Role", "Responsibility"],
+    [
+        ["Response officer", "Takes the first report and secures early evidence"],
+        ["Investigating officer", "Prepares the application and the chronology"],
+        ["Authorising inspector", "Approves the application before it goes to court"],
+    ],
+)
+
+
+def _restart_numbering(document: Any, style_num_id: str) -> str:
+    """A new list instance over the style's list, restarting at 1: what Word writes when a
+    maintainer chooses "Restart at 1"."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    numbering = document.part.numbering_part.element
+    abstract = next(
+        n.find(qn("w:abstractNumId")).get(qn("w:val"))
+        for n in numbering.findall(qn("w:num"))
+        if n.get(qn("w:numId")) == style_num_id
+    )
+    new_id = str(max(int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))) + 1)
+    numbering.append(parse_xml(
+        f'<w:num {nsdecls("w")} w:numId="{new_id}"><w:abstractNumId w:val="{abstract}"/>'
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+    ))
+    return new_id
+
+
+def word_policy(path: Path, *, control_table: bool = True) -> Expected:
+    """A force's Word policy: Title and Heading styles, a document-control table, auto-numbered
+    steps (Word's List Number style, restarted in each section), a roles table, a header with
+    the protective marking and a footer, and python-docx's template dates left as they are."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "OFFICIAL"
+    section.header.add_paragraph("Northmoor Constabulary policy - protection orders")
+    section.footer.paragraphs[0].text = "Northmoor Constabulary - uncontrolled when printed"
+    document.add_paragraph(POLICY_TITLE, style="Title")
+    if control_table:
+        table = document.add_table(rows=0, cols=2)
+        for label, value in (("Policy owner", "Head of Public Protection"), ("Version", "2.1"),
+                             ("Effective date", "1 March 2026"), ("Review date", "1 March 2027")):
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = label, value
+    document.add_heading("1 Purpose", level=1)
+    document.add_paragraph(
+        "This fixture policy sets out how Northmoor officers handle reports that may lead to a "
+        "protection order. It describes a made-up force for tests only."
+    )
+    document.add_heading("2 Roles", level=1)
+    head, rows = POLICY_ROLES
+    table = document.add_table(rows=1, cols=2)
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = text
+    style_num = document.styles["List Number"].element.pPr.numPr.numId.val
+    for heading, steps in POLICY_STEPS.items():
+        document.add_heading(heading, level=1)
+        document.add_paragraph("Officers follow these steps in order.")
+        num_id = _restart_numbering(document, str(style_num))
+        for step in steps:
+            para = document.add_paragraph(step, style="List Number")
+            para._p.get_or_add_pPr().append(
+                parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
+            )
+        if heading.startswith("3"):
+            document.add_paragraph("Check the victim's safety plan", style="List Bullet")
+    document.save(str(path))
+    paragraphs = {
+        f"{heading.split()[0]}/{i}": (step, None, None, heading)
+        for heading, steps in POLICY_STEPS.items()
+        for i, step in enumerate(steps, start=1)
+    }
+    return Expected(
+        title=POLICY_TITLE,
+        edition="2.1" if control_table else "",
+        effective_date="2026-03-01" if control_table else "",
+        paragraphs=paragraphs,
+        table_rows=["; ".join(f"{h}: {c}" for h, c in zip(head, row, strict=True)) for row in rows],
+        furniture=["OFFICIAL", "uncontrolled when printed", "Policy owner", "Review date"],
+    )
+
+
+BRIEFING_TITLE = "Briefing 07/26: interim protection orders (fixture)"
+
+
+def emailed_briefing(*, encoding: str = "utf-8") -> tuple[bytes, Expected]:
+    """A briefing pasted from e-mail into a text file: protective marking at top and bottom,
+    mail headers, an "Issued:" line, numbered points, bullets, and Windows punctuation."""
+    text = "\r\n".join([
+        "OFFICIAL",
+        "",
+        "From: Public Protection Unit",
+        "Sent: 12 March 2026 09:14",
+        "To: All Response Officers",
+        "Subject: Briefing 07/26 - interim orders",
+        "",
+        BRIEFING_TITLE,
+        "",
+        "Issued: 12 March 2026",
+        "Version: 1",
+        "",
+        "1. An interim order can be sought while the full application waits for a hearing \u2013 ask "
+        "the case officer whether one is planned.",
+        "",
+        "2. Tell the victim \u201cwhat the order says\u201d in plain words, and record that you did.",
+        "",
+        "3. Before you leave the scene, check that:",
+        "- the victim has the case reference",
+        "- the victim knows how to report a breach (fee \u00a30)",
+        "",
+        "OFFICIAL",
+    ])
+    expected = Expected(
+        title=BRIEFING_TITLE,
+        edition="1",
+        effective_date="2026-03-12",
+        paragraphs={
+            "1": ("An interim order can be sought while the full application waits for a hearing "
+                  "\u2013 ask the case officer whether one is planned.", None, None, ""),
+            "2": ("Tell the victim \u201cwhat the order says\u201d in plain words, and record that "
+                  "you did.", None, None, ""),
+            "3": ("Before you leave the scene, check that: \u2022 the victim has the case reference "
+                  "\u2022 the victim knows how to report a breach (fee \u00a30)", None, None, ""),
+        },
+        table_rows=[],
+        furniture=["OFFICIAL", "From:", "Sent:", "Subject:"],
+    )
+    return text.encode(encoding), expected
+
+
+def image_only_pdf(lines: Sequence[str]) -> bytes:
+    """A scanned page: the text rendered to an image (Pillow, reportlab's Vera font) and
+    wrapped in a PDF with no text layer."""
+    import os
+
+    import reportlab
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")
+    font = ImageFont.truetype(font_path, 40)
+    image = Image.new("L", (2480, 3508), 255)  # A4 at 300 dpi
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((200, 300 + 80 * i), line, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PDF", resolution=300.0)
+    return buffer.getvalue()
+
+
+def owner_restricted_pdf(pages: Sequence[Sequence[str]]) -> bytes:
+    """A PDF that opens without a password but forbids printing and copying (owner password
+    only), as published PDFs often are."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf_bytes(pages, title="Restricted")))
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="", owner_password="owner-only", permissions_flag=0)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def sidecar_text(**fields: Any) -> str:
+    """A maintainer's ``NAME.meta.yaml``."""
+    import yaml
+
+    return yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)

@@ -21,13 +21,13 @@ def available() -> bool:
 
 
 def ocr_page(page: Any, number: int, options: LoadOptions) -> list[Line]:
-    """Lines Tesseract reads on a pdfplumber page; sizes are line heights in points."""
+    """Lines Tesseract reads on a pypdfium2 page; sizes are line heights in points."""
     import pytesseract
 
     if not available():
         raise Unreadable(f"{NEEDS_OCR}, but the tesseract program is not installed (make system-deps)")
     scale = options.ocr_dpi / 72
-    image = page.to_image(resolution=options.ocr_dpi).original
+    image = page.render(scale=scale).to_pil()
     try:
         data = pytesseract.image_to_data(
             image, lang=options.ocr_language, output_type=pytesseract.Output.DICT
@@ -53,7 +53,7 @@ def ocr_page(page: Any, number: int, options: LoadOptions) -> list[Line]:
                 size=round(heights[len(heights) // 2] / scale, 0),
                 bold=False,
                 text=" ".join(str(data["text"][i]) for i in indexes),
-                height=float(page.height),
+                height=float(page.get_height()),
             )
         )
     return sorted(lines, key=lambda line: (line.top, line.x0))

@@ -1,7 +1,7 @@
 """PDF: gov.uk guidance and force documents, text or scanned, cited by paragraph and page.
 
-pdfplumber (MIT, on pdfminer.six) gives every line with its position, size and font and
-finds ruled tables; PDFium renders scanned pages for OCR.  Owner restrictions (printing or
+PDFium (pypdfium2, Apache-2.0/BSD) gives every line with its position, size and weight and
+renders scanned pages for OCR; pdfplumber (MIT) finds ruled tables.  Owner restrictions (printing or
 copying forbidden, no password to open) do not stop reading; a password to open does.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 from .docinfo import fields_in
 from .ocr import NEEDS_OCR, ocr_page
 from .pdflayout import body_size, segment, strip_contents, strip_furniture
-from .pdflines import Line, TableRows, page_lines
+from .pdflines import Line, TableRows, may_hold_table, page_lines, page_tables
 from .registry import Extracted, LoadOptions, Unreadable, reader
+from .vocabulary import vocabulary
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _EDITION = re.compile(r"^(?=.*\d)[\w.\-]{1,20}$")
@@ -23,15 +24,12 @@ COVER_WORDS = 80  # a first page with fewer words and no numbered paragraph is a
 
 
 def _open(data: bytes) -> Any:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfplumber.utils.exceptions import PdfminerException
+    import pypdfium2 as pdfium
 
     try:
-        return pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as exc:
-        cause = exc.args[0] if exc.args else None
-        if isinstance(cause, PDFPasswordIncorrect) or isinstance(exc.__cause__, PDFPasswordIncorrect):
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
             raise Unreadable(
                 "encrypted PDF: it needs a password to open (remove the password and ingest again)"
             ) from None
@@ -40,19 +38,23 @@ def _open(data: bytes) -> Any:
 
 def _info_fields(info: dict[str, Any]) -> dict[str, str]:
     def text(key: str) -> str:
-        value = info.get(key)
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        return " ".join(str(value or "").split())
+        return " ".join(str(info.get(key) or "").split())
 
+    junk = vocabulary().is_junk_title
     fields = {}
     if text("Title"):
         fields["title"] = text("Title")
-    if _SLUG.match(text("Subject")):
+    if _SLUG.match(text("Subject")) and not junk(text("Subject")):
         fields["doc_id"] = text("Subject")
     if _EDITION.match(text("Keywords")):
         fields["edition"] = text("Keywords")
     return fields
+
+
+def _images(page: Any) -> int:
+    import pypdfium2.raw as raw
+
+    return sum(1 for obj in page.get_objects() if obj.type == raw.FPDF_PAGEOBJ_IMAGE)
 
 
 @reader(".pdf", format="pdf")
@@ -61,16 +63,30 @@ def read_pdf(data: bytes, options: LoadOptions) -> Extracted:
     pages: list[list[Line]] = []
     tables: list[TableRows] = []
     scanned: list[int] = []
-    with _open(data) as pdf:
-        info_fields = _info_fields(pdf.metadata or {})
-        for number, page in enumerate(pdf.pages, start=1):
-            lines, found = page_lines(page, number)
-            if not lines and not found and page.images:
+    plumber: Any = None
+    document = _open(data)
+    try:
+        info_fields = _info_fields(document.get_metadata_dict())
+        for number in range(1, len(document) + 1):
+            page = document[number - 1]
+            found: list[TableRows] = []
+            if may_hold_table(page):
+                if plumber is None:
+                    import pdfplumber
+
+                    plumber = pdfplumber.open(io.BytesIO(data))
+                found = page_tables(plumber.pages[number - 1], number)
+            lines = page_lines(page, number, found)
+            if not lines and not found and _images(page):
                 scanned.append(number)
                 if options.ocr:
                     lines = ocr_page(page, number, options)
             pages.append(lines)
             tables.extend(found)
+    finally:
+        document.close()
+        if plumber is not None:
+            plumber.close()
     if scanned and not options.ocr:
         if len(scanned) == len(pages):
             raise Unreadable(f"{NEEDS_OCR} (image-only PDF; OCR is switched off: SPO_OCR)")
@@ -81,8 +97,6 @@ def read_pdf(data: bytes, options: LoadOptions) -> Extracted:
     pages = strip_contents(pages)
     fields, pages = _cover(pages)
     extracted.fields = {**info_fields, **fields}
-    if "title" in fields and "title" in info_fields and fields["title"] != info_fields["title"]:
-        extracted.fields["title"] = fields["title"]  # what the reader sees beats a property
     extracted.blocks = segment(pages, tables, str(extracted.fields.get("title", "")))
     return extracted
 
