@@ -707,3 +707,33 @@ def sidecar_text(**fields: Any) -> str:
     import yaml
 
     return yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+
+
+def _write_md(path: Path, title: str, sections: Sequence[Section]) -> Path:
+    path.write_text(markdown_doc(path.stem, title, sections), encoding="utf-8")
+    return path
+
+
+def _write_html_page(path: Path, title: str, sections: Sequence[Section]) -> Path:
+    return write_html(path, {"title": title}, title, sections)
+
+
+def _write_pdf_doc(path: Path, title: str, sections: Sequence[Section]) -> Path:
+    return write_pdf(path, [[heading, *paras] for heading, paras in sections], title=title)
+
+
+def _write_docx_doc(path: Path, title: str, sections: Sequence[Section]) -> Path:
+    return write_docx(
+        path, doc_id="", title=title, edition="", status="", audience="",
+        created=dt.datetime(2013, 12, 23, 23, 15, tzinfo=dt.UTC), sources=[], sections=sections,
+    )
+
+
+# One writer per registered format: tests/test_formats.py fails for a format without one.
+WRITERS = {
+    "md": _write_md,
+    "txt": write_txt,
+    "html": _write_html_page,
+    "pdf": _write_pdf_doc,
+    "docx": _write_docx_doc,
+}
