@@ -64,16 +64,16 @@ def _has_furniture(text: str, lines: Sequence[str]) -> bool:
 def chunk_quality(chunks: Iterable[Chunk], furniture: Mapping[str, Sequence[str]]) -> ChunkQuality:
     """Count what a maintainer should look at; ``furniture`` holds each document's removed lines."""
     quality = ChunkQuality()
-    runs: dict[tuple[str, str], list[int]] = {}
+    runs: dict[tuple[str, tuple[str, ...], str], list[int]] = {}  # Word steps restart per section
     for chunk in chunks:
         quality.chunks += 1
         quality.numbered += bool(chunk.paragraphs)
         lines = [" ".join(f.split()) for f in furniture.get(chunk.doc_id, ())]
         quality.furniture += _has_furniture(chunk.text, lines)
-        if chunk.text[:1].islower():
-            quality.split += 1  # starts mid-sentence: the rest of its paragraph is elsewhere
+        if not chunk.paragraphs and chunk.text[:1].islower():
+            quality.split += 1  # an unnumbered fragment starting mid-sentence: a cut paragraph
         for number in chunk.paragraphs:
-            runs.setdefault((chunk.doc_id, number), []).append(chunk.position)
+            runs.setdefault((chunk.doc_id, chunk.heading_path, number), []).append(chunk.position)
     for positions in runs.values():
         ordered = sorted(positions)
         if ordered[-1] - ordered[0] + 1 != len(ordered):
