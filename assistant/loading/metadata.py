@@ -8,6 +8,7 @@ file's time on disk; a document without them loads, and is flagged (see :func:`m
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -59,5 +60,5 @@ def settle(
 
 def missing(meta: dict[str, Any] | DocumentMeta) -> list[str]:
     """Citation fields a document lacks ("effective date", "edition"), for flags and --strict."""
-    get = meta.get if isinstance(meta, dict) else lambda k, d=None: getattr(meta, k, d)
-    return [name.replace("_", " ") for name in FLAGGED_FIELDS if not get(name, "")]
+    values = meta if isinstance(meta, dict) else asdict(meta)
+    return [name.replace("_", " ") for name in FLAGGED_FIELDS if not values.get(name)]
