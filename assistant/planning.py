@@ -252,9 +252,7 @@ def _compare(
     new_sections = {c.section or "(no heading)" for c in chunks}
     change.added_sections = sorted(new_sections - old_sections)
     change.removed_sections = sorted(old_sections - new_sections)
-    change.changed_sections = sorted(
-        s for s in sections if s in old_sections and s in new_sections
-    )
+    change.changed_sections = sorted(s for s in sections if s in old_sections and s in new_sections)
     if not (change.added_sections or change.removed_sections or change.changed_sections):
         change.changed_sections = ["(metadata only)"]
     return change

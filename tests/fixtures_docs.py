@@ -7,10 +7,10 @@ metadata the tests know exactly, so the loaders can be checked field by field.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 

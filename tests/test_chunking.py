@@ -10,8 +10,8 @@ from fixtures_docs import expected_guidance, govuk_pdf, markdown_doc, word_polic
 
 from assistant.chunking import chunk_document
 from assistant.citations import cite
-from assistant.ingest_report import chunk_quality
 from assistant.embedding import Embedder
+from assistant.ingest_report import chunk_quality
 from assistant.loading import iter_corpus_files, load_document
 from assistant.schema import Chunk, sha256_text
 from assistant.text import split_sentences

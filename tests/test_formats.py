@@ -108,7 +108,7 @@ def test_no_date_from_the_file_system(tmp_path: Path, fmt: str) -> None:
     if fmt == "md":
         text = path.read_text(encoding="utf-8")
         path.write_text(
-            "\n".join(l for l in text.splitlines() if not l.startswith("effective_date")),
+            "\n".join(ln for ln in text.splitlines() if not ln.startswith("effective_date")),
             encoding="utf-8",
         )
     doc = load_document(path, tmp_path)

@@ -309,7 +309,7 @@ def test_image_only_pdf_is_read_by_ocr_or_reported(tmp_path: Path) -> None:
                         "2": "Another scanned paragraph about service."}
     assert all(p.page == 1 for p in doc.paragraphs)
     assert any("read by OCR" in w for w in doc.warnings)
-    with pytest.raises(LoadError, match="scan.pdf: scanned: needs OCR"):
+    with pytest.raises(LoadError, match=r"scan\.pdf: scanned: needs OCR"):
         load_document(path, tmp_path, LoadOptions(ocr=False))
 
 

@@ -29,11 +29,11 @@ def decode(data: bytes, declared: str | None = None) -> str:
             return data.decode(encoding)
     if b"\x00" in data[:4096]:
         raise Unreadable("binary content in a text file")
-    for encoding in (declared, "utf-8"):
-        if not encoding:
+    for candidate in (declared, "utf-8"):
+        if not candidate:
             continue
         try:
-            return data.decode(encoding)
+            return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
     from charset_normalizer import from_bytes

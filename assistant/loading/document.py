@@ -49,7 +49,9 @@ def load_document(path: Path, corpus_dir: Path, options: LoadOptions | None = No
         raise
     except Exception as exc:  # a parser's own error means a corrupt file
         detail = " ".join(str(exc).split())[:200]
-        raise LoadError(rel, f"corrupt {suffix[1:]} file ({type(exc).__name__}: {detail})") from None
+        raise LoadError(
+            rel, f"corrupt {suffix[1:]} file ({type(exc).__name__}: {detail})"
+        ) from None
     if not paragraphs:
         raise LoadError(rel, "no text found")
     return Document(

@@ -131,7 +131,9 @@ def read_docx(data: bytes, options: LoadOptions) -> Extracted:
         if p.text.strip()
     ]
     in_text = fields_in([*furniture, *(b.text for b in blocks[:15])])
-    blocks = [b for i, b in enumerate(blocks) if i >= 15 or b.kind != "para" or not line_field(b.text)]
+    blocks = [
+        b for i, b in enumerate(blocks) if i >= 15 or b.kind != "para" or not line_field(b.text)
+    ]
     fields = {**in_text, **found, **_custom_fields(data), **_core_fields(document.core_properties)}
     if "title" not in fields:
         first = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)

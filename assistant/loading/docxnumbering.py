@@ -27,7 +27,9 @@ class Numbering:
     """Counters over one document's lists; call :meth:`label` for each paragraph in order."""
 
     abstract: dict[str, dict[int, Level]] = field(default_factory=dict)
-    nums: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)  # num -> abstract, starts
+    nums: dict[str, tuple[str, dict[int, int]]] = field(
+        default_factory=dict
+    )  # num -> abstract, starts
     counters: dict[str, dict[int, int]] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
 
@@ -52,9 +54,8 @@ class Numbering:
             return "\u2022", "bullet"
         text = level.text
         for n in range(ilvl + 1):
-            lvl = levels.get(n, level)
-            value = counters.get(n, lvl.start)
-            text = text.replace(f"%{n + 1}", _format(value, lvl.fmt))
+            outer = levels.get(n, level)
+            text = text.replace(f"%{n + 1}", _format(counters.get(n, outer.start), outer.fmt))
         return text.strip(), level.fmt
 
 
@@ -78,8 +79,19 @@ def _format(value: int, fmt: str) -> str:
 def _roman(value: int) -> str:
     out = ""
     for number, letters in (
-        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
     ):
         while value >= number:
             out += letters
@@ -102,7 +114,8 @@ def read_numbering(document: Any) -> Numbering:
         levels = {}
         for lvl in abstract.findall(qn("w:lvl")):
             levels[int(lvl.get(qn("w:ilvl"), "0"))] = Level(
-                int(_val(lvl, "w:start", "1") or 1), _val(lvl, "w:numFmt", "decimal"),
+                int(_val(lvl, "w:start", "1") or 1),
+                _val(lvl, "w:numFmt", "decimal"),
                 _val(lvl, "w:lvlText", ""),
             )
         numbering.abstract[str(abstract.get(qn("w:abstractNumId")))] = levels

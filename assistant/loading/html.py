@@ -33,7 +33,9 @@ def _meta_fields(soup: Any) -> dict[str, Any]:
             by_name.setdefault(name.lower().replace("-", "_").replace("dc_", "dc."), content)
     fields: dict[str, Any] = {}
     for field, names in vocabulary().html_meta.items():
-        value = next((by_name[n.replace("-", "_")] for n in names if n.replace("-", "_") in by_name), None)
+        value = next(
+            (by_name[n.replace("-", "_")] for n in names if n.replace("-", "_") in by_name), None
+        )
         if value is None:
             continue
         if field == "effective_date":
@@ -50,8 +52,13 @@ def _main_content(text: str) -> Any:
     from lxml import etree
 
     xml = trafilatura.extract(
-        text, output_format="xml", include_tables=True, include_comments=False,
-        favor_recall=True, with_metadata=False, deduplicate=False,
+        text,
+        output_format="xml",
+        include_tables=True,
+        include_comments=False,
+        favor_recall=True,
+        with_metadata=False,
+        deduplicate=False,
     )
     return etree.fromstring(xml.encode("utf-8")) if xml else None
 
@@ -66,7 +73,9 @@ def _xml_blocks(root: Any) -> list[Block]:
             blocks.append(Block("heading", text, level=level))
         elif el.tag == "item":
             blocks.append(Block("item", f"\u2022 {text}"))
-        elif el.tag == "p" and el.getparent() is not None and el.getparent().tag in ("item", "cell"):
+        elif (
+            el.tag == "p" and el.getparent() is not None and el.getparent().tag in ("item", "cell")
+        ):
             continue
         elif el.tag == "p":
             blocks.append(Block("para", text))

@@ -25,7 +25,9 @@ def ocr_page(page: Any, number: int, options: LoadOptions) -> list[Line]:
     import pytesseract
 
     if not available():
-        raise Unreadable(f"{NEEDS_OCR}, but the tesseract program is not installed (make system-deps)")
+        raise Unreadable(
+            f"{NEEDS_OCR}, but the tesseract program is not installed (make system-deps)"
+        )
     scale = options.ocr_dpi / 72
     image = page.render(scale=scale).to_pil()
     try:
@@ -33,7 +35,9 @@ def ocr_page(page: Any, number: int, options: LoadOptions) -> list[Line]:
             image, lang=options.ocr_language, output_type=pytesseract.Output.DICT
         )
     except pytesseract.TesseractError as exc:
-        raise Unreadable(f"OCR failed on page {number}: {' '.join(str(exc).split())[:160]}") from None
+        raise Unreadable(
+            f"OCR failed on page {number}: {' '.join(str(exc).split())[:160]}"
+        ) from None
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for i, word in enumerate(data["text"]):
         if str(word).strip() and float(data["conf"][i]) >= 0:

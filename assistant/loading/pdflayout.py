@@ -11,6 +11,7 @@ break continues on the next page's first body line unless that line starts somet
 from __future__ import annotations
 
 import collections
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -45,16 +46,16 @@ def strip_furniture(pages: list[list[Line]]) -> tuple[list[list[Line]], list[str
     for lines in pages:
         counts.update({_shape(line.text) for line in lines if _in_margin(line)})
     with_text = sum(1 for lines in pages if lines)
-    repeated = {
-        shape for shape, n in counts.items() if n >= 2 and n >= REPEAT * max(with_text, 1)
-    }
+    repeated = {shape for shape, n in counts.items() if n >= 2 and n >= REPEAT * max(with_text, 1)}
     seen: list[str] = []
     kept_pages = []
     for lines in pages:
         kept = []
         for line in lines:
             margin = _in_margin(line)
-            if (margin and _shape(line.text) in repeated) or (margin and words.is_furniture(line.text)):
+            if (margin and _shape(line.text) in repeated) or (
+                margin and words.is_furniture(line.text)
+            ):
                 if not re.fullmatch(r"[#\W]*(page)?[#\W]*(of)?[#\W]*", _shape(line.text)):
                     seen.append(line.text)
                 continue
@@ -107,7 +108,7 @@ class Layout:
 
 def _is_heading(line: Line, layout: Layout) -> bool:
     short = len(line.text.split()) <= 16 and not line.text.endswith((".", ";", ","))
-    if not short or GOVUK_NUMBER.match(line.text) and line.size < layout.body * HEADING_RATIO:
+    if not short or (GOVUK_NUMBER.match(line.text) and line.size < layout.body * HEADING_RATIO):
         return False
     if line.size >= layout.body * HEADING_RATIO or line.bold:
         return True
@@ -128,13 +129,13 @@ def segment(pages: list[list[Line]], tables: list[TableRows], title: str) -> lis
     gaps = [
         b.top - a.top
         for page in pages
-        for a, b in zip(page, page[1:], strict=False)
+        for a, b in itertools.pairwise(page)
         if 0 < b.top - a.top < body * 3 and a.size == b.size == body
     ]
     layout = Layout(
         body=body,
-        heading_sizes=sorted({l.size for l in lines if l.size >= body * HEADING_RATIO}),
-        margin_x=min((l.x0 for l in lines if l.size == body), default=0.0),
+        heading_sizes=sorted({ln.size for ln in lines if ln.size >= body * HEADING_RATIO}),
+        margin_x=min((ln.x0 for ln in lines if ln.size == body), default=0.0),
         spacing=statistics.median(gaps) if gaps else body * 1.4,
     )
     flow: list[Line | TableRows] = sorted([*lines, *tables], key=lambda o: (o.page, o.top))
@@ -164,11 +165,19 @@ def segment(pages: list[list[Line]], tables: list[TableRows], title: str) -> lis
             )
         elif bullet or sub:
             body_text = text[len(bullet) :].strip() if bullet else text
-            blocks.append(Block("item", f"\u2022 {body_text}" if bullet else body_text, page=line.page))
-        elif blocks and blocks[-1].kind != "heading" and _continues(blocks[-1], line, previous, layout, starts_page):
+            blocks.append(
+                Block("item", f"\u2022 {body_text}" if bullet else body_text, page=line.page)
+            )
+        elif (
+            blocks
+            and blocks[-1].kind != "heading"
+            and _continues(blocks[-1], line, previous, layout, starts_page)
+        ):
             last = blocks[-1]
             blocks[-1] = Block(
-                last.kind, f"{last.text} {text}", page=last.page,
+                last.kind,
+                f"{last.text} {text}",
+                page=last.page,
                 page_end=line.page if line.page != last.page else last.page_end,
                 number=last.number,
             )
@@ -178,12 +187,18 @@ def segment(pages: list[list[Line]], tables: list[TableRows], title: str) -> lis
     return blocks
 
 
-def _continues(last: Block, line: Line, previous: Line | None, layout: Layout, starts_page: bool) -> bool:
+def _continues(
+    last: Block, line: Line, previous: Line | None, layout: Layout, starts_page: bool
+) -> bool:
     """Whether ``line`` carries on the block above rather than starting a paragraph."""
     if previous is None:
         return False
     if starts_page:
-        return last.number is not None or last.kind == "item" or not last.text.endswith((".", "!", "?"))
+        return (
+            last.number is not None
+            or last.kind == "item"
+            or not last.text.endswith((".", "!", "?"))
+        )
     return line.top - previous.top <= layout.spacing * PARAGRAPH_GAP
 
 

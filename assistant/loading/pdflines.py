@@ -92,8 +92,16 @@ def page_lines(page: Any, number: int, tables: list[TableRows]) -> list[Line]:
                 sizes = sorted(g[2] for g in glyphs)
                 bold = sum(g[3] >= BOLD_WEIGHT for g in glyphs) > len(glyphs) / 2
                 lines.append(
-                    Line(number, top, bottom, min(g[1][0] for g in glyphs),
-                         round(sizes[len(sizes) // 2], 1), bold, text, height)
+                    Line(
+                        number,
+                        top,
+                        bottom,
+                        min(g[1][0] for g in glyphs),
+                        round(sizes[len(sizes) // 2], 1),
+                        bold,
+                        text,
+                        height,
+                    )
                 )
         current.clear()
 
@@ -104,8 +112,12 @@ def page_lines(page: Any, number: int, tables: list[TableRows]) -> list[Line]:
             continue
         box = textpage.get_charbox(index) if not char.isspace() else (0.0, 0.0, 0.0, 0.0)
         current.append(
-            (char, box, float(raw.FPDFText_GetFontSize(handle, index)),
-             int(raw.FPDFText_GetFontWeight(handle, index)))
+            (
+                char,
+                box,
+                float(raw.FPDFText_GetFontSize(handle, index)),
+                int(raw.FPDFText_GetFontWeight(handle, index)),
+            )
         )
     close()
     textpage.close()

@@ -82,7 +82,7 @@ def _paragraph_blocks(lines: list[str]) -> list[Block]:
         bullet = _BULLET.match(line)
         numbered = _SIMPLE_NUMBER.match(line)
         if bullet:
-            blocks.append(Block("item", f"\u2022 {line[bullet.end():].strip()}"))
+            blocks.append(Block("item", f"\u2022 {line[bullet.end() :].strip()}"))
         elif numbered and not PARA_NUMBER.match(line.strip()):
             blocks.append(Block("para", line[numbered.end() :].strip(), number=numbered.group(1)))
         elif blocks and blocks[-1].kind != "heading":

@@ -69,7 +69,9 @@ def _compile(name: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
         try:
             compiled.append(re.compile(str(pattern), re.IGNORECASE))
         except re.error as exc:
-            raise SettingsError(f"policy file {FILE}: {name}: bad pattern {pattern!r} ({exc})")
+            raise SettingsError(
+                f"policy file {FILE}: {name}: bad pattern {pattern!r} ({exc})"
+            ) from None
     return tuple(compiled)
 
 
