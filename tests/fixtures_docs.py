@@ -305,7 +305,7 @@ def govuk_pdf(
     spans: dict[str, tuple[int, int]] = {}
     current: str | None = None
     for kind, value in ops:
-        need = 1 if kind != "table" else len(value[1]) + 1
+        need = 1 if kind != "table" else (18 * (len(value[1]) + 1)) // 14 + 2  # rows are 18pt
         if kind == "gap":
             y -= value
             continue

@@ -12,6 +12,7 @@ could hold a table, and its rows replace the glyphs inside the table.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,52 +74,46 @@ def page_tables(plumber_page: Any, number: int) -> list[TableRows]:
 
 
 def page_lines(page: Any, number: int, tables: list[TableRows]) -> list[Line]:
-    """The text lines of a pypdfium2 page, leaving out glyphs inside ``tables``."""
+    """The text lines of a pypdfium2 page, leaving out glyphs inside ``tables``.
+
+    PDFium marks line ends in its text; a line's baseline, size and weight are read from one
+    glyph, since asking PDFium about every glyph cost more than all the rest together.
+    """
     import pypdfium2.raw as raw
 
     height = float(page.get_height())
     textpage = page.get_textpage()
-    handle = textpage.raw
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # characters outside the BMP: map index by index
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
     lines: list[Line] = []
-    current: list[tuple[str, tuple[float, float, float, float], float, int]] = []
-
-    def close() -> None:
-        glyphs = [g for g in current if not g[0].isspace()]
-        if glyphs:
-            text = " ".join("".join(g[0] for g in current).split())
-            top = height - max(g[1][3] for g in glyphs)
-            bottom = height - min(g[1][1] for g in glyphs)
-            if not any(t.top - 2 <= (top + bottom) / 2 <= t.bottom + 2 for t in tables):
-                sizes = sorted(g[2] for g in glyphs)
-                bold = sum(g[3] >= BOLD_WEIGHT for g in glyphs) > len(glyphs) / 2
-                lines.append(
-                    Line(
-                        number,
-                        top,
-                        bottom,
-                        min(g[1][0] for g in glyphs),
-                        round(sizes[len(sizes) // 2], 1),
-                        bold,
-                        text,
-                        height,
-                    )
-                )
-        current.clear()
-
-    for index in range(textpage.count_chars()):
-        char = chr(raw.FPDFText_GetUnicode(handle, index) or 32)
-        if char in "\r\n":
-            close()
+    start = 0
+    for end in [*(i for i, ch in enumerate(text) if ch == "\n"), len(text)]:
+        glyphs = [i for i in range(start, end) if not text[i].isspace()]
+        start = end + 1
+        if not glyphs:
             continue
-        box = textpage.get_charbox(index) if not char.isspace() else (0.0, 0.0, 0.0, 0.0)
-        current.append(
-            (
-                char,
-                box,
-                float(raw.FPDFText_GetFontSize(handle, index)),
-                int(raw.FPDFText_GetFontWeight(handle, index)),
+        first, last = glyphs[0], glyphs[-1]
+        probe = glyphs[min(2, len(glyphs) - 1)]  # past a bullet or a paragraph number
+        size = float(raw.FPDFText_GetFontSize(textpage.raw, probe))
+        origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+        raw.FPDFText_GetCharOrigin(textpage.raw, probe, origin_x, origin_y)
+        baseline = height - origin_y.value  # steadier than glyph boxes, which vary by letter
+        top, bottom = baseline - 0.8 * size, baseline + 0.2 * size
+        if any(t.top - 2 <= (top + bottom) / 2 <= t.bottom + 2 for t in tables):
+            continue
+        lines.append(
+            Line(
+                page=number,
+                top=top,
+                bottom=bottom,
+                x0=textpage.get_charbox(first)[0],
+                size=round(size, 1),
+                bold=int(raw.FPDFText_GetFontWeight(textpage.raw, probe)) >= BOLD_WEIGHT,
+                text=" ".join(text[glyphs[0] : last + 1].split()),
+                height=height,
             )
         )
-    close()
     textpage.close()
     return lines
