@@ -15,7 +15,14 @@ from .chunking import chunk_document, estimate_tokens
 from .embedding import Embedder
 from .errors import IndexNotReady, LoadError
 from .ingest_report import IngestReport, chunk_quality
-from .loading import LoadOptions, current_hash, iter_corpus_files, load_document, missing
+from .loading import (
+    LoadOptions,
+    current_hash,
+    iter_corpus_files,
+    load_document,
+    missing,
+    orphan_sidecars,
+)
 from .schema import Chunk, Document, DocumentChange, DocumentMeta
 from .settings import Settings
 from .store import load_verified, read_pointer, versions_dir
@@ -153,6 +160,11 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
                 )
             )
     report.chunks_total = len(chunks)
+    for sidecar in orphan_sidecars(settings.corpus_dir):
+        where = sidecar.relative_to(settings.corpus_dir)
+        report.warnings.append(
+            f"{where}: no document {sidecar.name.removesuffix('.meta.yaml')} beside it"
+        )
     for doc_id in kept:
         furniture[doc_id] = tuple(old_docs[doc_id].get("furniture", ()))
     report.quality = chunk_quality(chunks, furniture)

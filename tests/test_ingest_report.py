@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fixtures_docs import change_of, govuk_pdf, markdown_doc, sidecar_text, word_policy
+from fixtures_docs import (
+    change_of,
+    govuk_pdf,
+    image_only_pdf,
+    markdown_doc,
+    sidecar_text,
+    word_policy,
+)
 
 from assistant.indexing import ingest
 from assistant.ingest_report import load_status
@@ -71,6 +78,11 @@ def test_report_lists_failures_flags_and_quality_and_keeps_them(
     assert status is not None and not status.failures and not status.incomplete
     assert ingest(settings, strict=True).notes == []
 
+    (corpus / "policy.docx").rename(corpus / "policy-v2.docx")  # its sidecar stays behind
+    moved = ingest(settings)
+    assert "policy.docx.meta.yaml: no document policy.docx beside it" in moved.warnings
+    assert "policy-v2.docx: no effective date or edition" in moved.incomplete
+
 
 def test_dry_run_names_sections_added_changed_and_removed(
     make_corpus: Callable[..., Path], settings_for: Callable[..., Settings]
@@ -90,3 +102,17 @@ def test_dry_run_names_sections_added_changed_and_removed(
         ["3 Gamma"], ["1 Alpha"], ["2 Beta"])
     assert "section removed: 2 Beta" in preview.render()
     assert load_status(settings) is not None  # written by the real run, not by the preview
+
+
+def test_ocr_setting_reaches_the_pdf_reader(
+    make_corpus: Callable[..., Path], settings_for: Callable[..., Settings]
+) -> None:
+    corpus = make_corpus({
+        "scan.pdf": image_only_pdf(["1. A scanned paragraph about the review date."]),
+        "note.md": markdown_doc("note", "Note", NOTE),
+    })
+    off = plan(settings_for(corpus, ocr=False), None, dry_run=True).report
+    assert off.failures == ["scan.pdf: scanned: needs OCR (image-only PDF; OCR is switched off: SPO_OCR)"]
+    on = plan(settings_for(corpus), None, dry_run=True).report
+    assert not on.failures and change_of(on, "scan").status == "added"
+    assert "scan.pdf: page(s) 1 read by OCR; check their text" in on.warnings

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from . import docx, html, markdown, pdf, plaintext  # noqa: F401  (each registers its reader)
 from .document import load_document
-from .files import current_hash, inside, iter_corpus_files, sidecar_of, source_hash
+from .files import (
+    current_hash,
+    inside,
+    iter_corpus_files,
+    orphan_sidecars,
+    sidecar_of,
+    source_hash,
+)
 from .metadata import missing
 from .numbering import build_paragraphs
 from .registry import FORMATS, Extracted, LoadOptions, Unreadable, formats, reader
@@ -31,6 +38,7 @@ __all__ = [
     "iter_corpus_files",
     "load_document",
     "missing",
+    "orphan_sidecars",
     "reader",
     "sidecar_of",
     "source_hash",

@@ -65,6 +65,16 @@ def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
         yield path
 
 
+def orphan_sidecars(corpus_dir: Path) -> list[Path]:
+    """Sidecars whose document is not beside them: a renamed file leaves its metadata behind."""
+    return sorted(
+        path
+        for path in corpus_dir.rglob(f"*{SIDECAR_SUFFIX}")
+        if not path.name.startswith(".")
+        and not path.with_name(path.name.removesuffix(SIDECAR_SUFFIX)).is_file()
+    )
+
+
 def source_hash(data: bytes, sidecar: bytes | None) -> str:
     """The hash that decides whether a document changed: its bytes and its sidecar's."""
     digest = hashlib.sha256(data)

@@ -14,7 +14,7 @@ import collections
 import itertools
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..schema import Block
 from .pdflines import BULLETS, Line, TableRows
@@ -103,7 +103,6 @@ class Layout:
     heading_sizes: list[float]
     margin_x: float
     spacing: float
-    blocks: list[Block] = field(default_factory=list)
 
 
 def _is_heading(line: Line, layout: Layout) -> bool:
