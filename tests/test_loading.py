@@ -209,8 +209,9 @@ def _no_furniture(texts: list[str], furniture: list[str]) -> None:
             assert bit not in text, (bit, text)
 
 
-def test_govuk_pdf_paragraphs_pages_headings_and_metadata(tmp_path: Path) -> None:
-    data, spans = govuk_pdf()
+@pytest.mark.parametrize("lines_per_page", [14, 22])  # 14: a bullet list crosses a page break
+def test_govuk_pdf_paragraphs_pages_headings_and_metadata(tmp_path: Path, lines_per_page: int) -> None:
+    data, spans = govuk_pdf(lines_per_page=lines_per_page)
     path = tmp_path / "guidance.pdf"
     path.write_bytes(data)
     expected = expected_guidance(spans)
