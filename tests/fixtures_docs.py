@@ -313,9 +313,13 @@ def govuk_pdf(
             pages.append([])
             y, used = page_h - 90, 0
         if kind == "heading":
-            pages[-1].append(("heading", value, y))
+            from reportlab.lib.utils import simpleSplit
+
+            for part in simpleSplit(value, "VeraBd", 14, page_w - 130):  # long headings wrap
+                pages[-1].append(("heading", (value, part), y))
+                y -= 18
             current = None
-            y -= 22
+            y -= 4
             used += 1
             continue
         if kind == "table":
@@ -362,7 +366,7 @@ def govuk_pdf(
     for number, page in enumerate(pages, start=3):
         for kind, value, _ in page:
             if kind == "heading":
-                first_pages.setdefault(value, number)
+                first_pages.setdefault(value[0], number)
     for i, (heading, _items) in enumerate(sections):
         pdf.drawString(60, page_h - 120 - 16 * i, f"{heading} {'.' * 60} {first_pages[heading]}")
     pdf.showPage()
@@ -371,7 +375,7 @@ def govuk_pdf(
         for kind, value, y in page:
             if kind == "heading":
                 pdf.setFont("VeraBd", 14)
-                pdf.drawString(50, y, value)
+                pdf.drawString(50, y, value[1])
             elif kind == "line":
                 label, x, text, _owner = value
                 pdf.setFont("Vera", 10)

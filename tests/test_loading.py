@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import REAL_CORPUS
 from fixtures_docs import (
+    GUIDANCE_SECTIONS,
     GUIDANCE_TITLE,
     RUNNING_HEADER,
     emailed_briefing,
@@ -232,6 +233,15 @@ def test_govuk_pdf_paragraphs_pages_headings_and_metadata(tmp_path: Path, lines_
     assert annex == expected.unnumbered
     _no_furniture([p.text for p in doc.paragraphs], expected.furniture)
     assert RUNNING_HEADER in doc.furniture and not doc.warnings
+
+
+def test_pdf_heading_set_on_two_lines_is_one_heading(tmp_path: Path) -> None:
+    long = "2. Deciding whether an application to the magistrates' court should be made at all"
+    sections = [GUIDANCE_SECTIONS[0], (long, GUIDANCE_SECTIONS[1][1])]
+    data, _ = govuk_pdf(sections)
+    (tmp_path / "g.pdf").write_bytes(data)
+    doc = load_document(tmp_path / "g.pdf", tmp_path)
+    assert {p.number: p.heading_path for p in doc.paragraphs}["3"] == (long,)
 
 
 def test_pdf_title_property_from_a_word_export_is_not_a_title(tmp_path: Path) -> None:

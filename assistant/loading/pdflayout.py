@@ -150,8 +150,20 @@ def segment(pages: list[list[Line]], tables: list[TableRows], title: str) -> lis
         starts_page = previous is None or previous.page != line.page
         text = line.text
         if _is_heading(line, layout):
-            if text != title:
-                blocks.append(Block("heading", text, level=_level(line, layout), page=line.page))
+            level = _level(line, layout)
+            last = blocks[-1] if blocks else None
+            wrapped = (
+                last is not None
+                and last.kind == "heading"
+                and last.level == level
+                and previous is not None
+                and previous.page == line.page
+                and line.top - previous.top <= line.size * 1.6
+            )
+            if wrapped and last is not None:  # a long heading set on two lines
+                blocks[-1] = Block("heading", f"{last.text} {text}", level=level, page=last.page)
+            elif text != title:
+                blocks.append(Block("heading", text, level=level, page=line.page))
             previous = line
             continue
         at_margin = line.x0 <= layout.margin_x + 3
