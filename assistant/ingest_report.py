@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,11 +21,6 @@ from .store import write_atomic
 from .text import split_sentences
 
 STATUS_FILE = "ingest-status.json"
-_GENERIC_FURNITURE = (
-    re.compile(r"\bpage \d+ of \d+\b", re.IGNORECASE),
-    re.compile(r"\.{5,}"),
-    re.compile(r"(?<![\w-])(OFFICIAL|OFFICIAL-SENSITIVE)(?![\w-])"),
-)
 
 
 @dataclass
@@ -55,9 +49,9 @@ def _has_furniture(text: str, lines: Sequence[str]) -> bool:
     flat = " ".join(text.split())
     if any(line and line in flat for line in lines):
         return True
-    if any(p.search(flat) for p in _GENERIC_FURNITURE):
-        return True
     words = vocabulary()
+    if any(p.search(flat) for p in words.furniture_in_text):
+        return True
     return any(words.is_web_clutter(s) for s in split_sentences(flat))
 
 

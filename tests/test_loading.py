@@ -341,3 +341,25 @@ def test_markdown_front_matter_mistakes_are_warned(tmp_path: Path) -> None:
     assert "unknown front-matter field 'efective_date' (did you mean effective_date?)" in warnings
     assert "front matter lacks edition, effective_date, status, sources" in warnings
     assert doc.meta.effective_date == ""
+
+
+def test_document_vocabulary_is_data_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.errors import SettingsError
+    from assistant.loading import vocabulary as module
+    from assistant.policy import read_yaml
+
+    words = module.vocabulary()
+    assert words.is_marking("OFFICIAL-SENSITIVE") and not words.is_marking("Official guidance")
+    assert words.is_furniture("Page 3 of 12") and not words.is_furniture("3.1 The court may")
+    assert words.is_web_clutter("Is this page useful?") and not words.is_web_clutter("Home Office guidance applies")
+    assert words.is_contents_entry("2. Deciding to apply ........ 4")
+    assert words.skips_file("~$policy.docx") and not words.skips_file("policy.docx")
+    bad = read_yaml("documents.yaml") | {"web_clutter": ["(unclosed"]}
+    monkeypatch.setattr(module, "read_yaml", lambda name: bad)
+    module.vocabulary.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match=r"documents\.yaml: web_clutter: bad pattern '\(unclosed'"):
+            module.vocabulary()
+    finally:
+        monkeypatch.undo()
+        module.vocabulary.cache_clear()

@@ -37,6 +37,7 @@ class DocumentVocabulary:
     front_matter_required: tuple[str, ...]
     front_matter_known: tuple[str, ...]
     html_meta: dict[str, tuple[str, ...]]  # field -> <meta> names, best first
+    furniture_in_text: tuple[re.Pattern[str], ...]
 
     def is_marking(self, line: str) -> bool:
         return _normal(line).upper() in self.markings
@@ -63,11 +64,13 @@ class DocumentVocabulary:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.skip_files)
 
 
-def _compile(name: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+def _compile(
+    name: str, patterns: list[str], flags: int = re.IGNORECASE
+) -> tuple[re.Pattern[str], ...]:
     compiled = []
     for pattern in patterns:
         try:
-            compiled.append(re.compile(str(pattern), re.IGNORECASE))
+            compiled.append(re.compile(str(pattern), flags))
         except re.error as exc:
             raise SettingsError(
                 f"policy file {FILE}: {name}: bad pattern {pattern!r} ({exc})"
@@ -96,6 +99,7 @@ def vocabulary() -> DocumentVocabulary:
             saved_page_folders=tuple(str(p) for p in data["saved_page_folders"]),
             front_matter_required=tuple(str(f) for f in data["front_matter_required"]),
             front_matter_known=tuple(str(f) for f in data["front_matter_known"]),
+            furniture_in_text=_compile("furniture_in_text", data["furniture_in_text"], 0),
             html_meta={
                 str(k): tuple(str(n).lower() for n in v) for k, v in data["html_meta"].items()
             },
