@@ -85,7 +85,9 @@ def ingest(
                 "--strict: nothing published because some files failed or lack an "
                 "effective date or edition"
             )
-        elif not dry_run and (report.changed or force or report.previous_version is None):
+        elif not dry_run and (
+            report.changed or force or planned.restructured or report.previous_version is None
+        ):
             if not planned.chunks:
                 report.notes.append("no usable documents: the live index is left as it was")
             else:

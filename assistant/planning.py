@@ -38,6 +38,7 @@ class Plan:
     kept_entries: dict[str, Any]  # manifest entries of live documents whose file now fails
     damaged: str | None = None  # the live version, if its files failed their check
     chunking: dict[str, Any] = field(default_factory=dict)  # see chunking_signature
+    restructured: bool = False  # the live version was chunked differently: publish anew
 
 
 def _live(
@@ -79,6 +80,9 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
     for chunk in live_chunks:
         live_by_doc.setdefault(chunk.doc_id, []).append(chunk)
     reusable = manifest.get("chunking") == signature
+    restructured = bool(old_docs) and not reusable
+    if restructured:
+        report.notes.append("loaders or chunking changed since the live version: re-chunked")
     options = load_options(settings)
     furniture: dict[str, tuple[str, ...]] = {}
 
@@ -169,7 +173,7 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         furniture[doc_id] = tuple(old_docs[doc_id].get("furniture", ()))
     report.quality = chunk_quality(chunks, furniture)
     kept_entries = {d: old_docs[d] for d in kept if d not in seen_ids}
-    return Plan(documents, chunks, report, kept_entries, damaged, signature)
+    return Plan(documents, chunks, report, kept_entries, damaged, signature, restructured)
 
 
 def chunking_signature(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fixtures_docs import (
     change_of,
     govuk_pdf,
@@ -116,3 +117,23 @@ def test_ocr_setting_reaches_the_pdf_reader(
     on = plan(settings_for(corpus), None, dry_run=True).report
     assert not on.failures and change_of(on, "scan").status == "added"
     assert "scan.pdf: page(s) 1 read by OCR; check their text" in on.warnings
+
+
+def test_new_loaders_republish_unchanged_files_without_re_embedding(
+    make_corpus: Callable[..., Path],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After an upgrade that reads files differently, the next plain run re-chunks and
+    publishes (text that did not move comes from the embedding cache)."""
+    from assistant import planning
+
+    settings = settings_for(make_corpus({"note.md": markdown_doc("note", "Note", NOTE)}))
+    first = ingest(settings)
+    assert not ingest(settings).published
+    monkeypatch.setattr(planning, "STRUCTURE_VERSION", planning.STRUCTURE_VERSION + 1)
+    upgraded = ingest(settings)
+    assert upgraded.published and upgraded.version != first.version
+    assert upgraded.chunks_embedded == 0
+    assert any("re-chunked" in note for note in upgraded.notes)
+    assert not ingest(settings).published
