@@ -146,7 +146,9 @@ def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Arg
         "--dry-run", action="store_true", help="report what would change, write nothing"
     )
     parser.add_argument(
-        "--strict", action="store_true", help="fail (exit 1) if any file cannot be loaded"
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) if any file cannot be loaded or lacks an effective date or edition",
     )
     parser.add_argument(
         "--force", action="store_true", help="publish a new version even if nothing changed"
@@ -183,7 +185,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if report.published and not args.json:
         for line in _gold_to_review(settings):
             print(line)
-    return 1 if (args.strict and report.failures) else 0
+    return 1 if (args.strict and (report.failures or report.incomplete)) else 0
 
 
 def _gold_to_review(settings: Settings) -> list[str]:
