@@ -1,65 +1,117 @@
 """Personal details in a question: found and replaced by placeholders before anything keeps it.
 
 Officers paste case details however often they are told not to; the redacted text is the
-only form of a question that retrieval, answers, feedback and logs ever see.
+only form of a question that retrieval, answers, feedback and logs ever see.  Detection is
+Microsoft Presidio with the spaCy NER model, UK recognisers and name word lists, all driven by
+the data files in ``data/`` (what is a detail, its placeholder, what must never be touched).
+The model loads on first use, or early through :func:`warm_up`.
+
+``redact(text) -> (redacted text, kind labels)`` is what callers need; :func:`find` gives the
+spans, for the labelled-set report and tests.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
-# Personal details, most specific first so a date is not read as a phone number.
-_PII: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    (
-        "date of birth",
-        re.compile(r"\b(?:DOB|d\.o\.b\.?|born)\s*:?\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I),
-    ),
-    ("date", re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b")),
-    (
-        "phone number",
-        re.compile(
-            r"(?<!\w)(?:\+44\s?7\d{3}|\(?07\d{3}\)?|\+44\s?\(?0?\)?\d{2,4}|0\d{2,4})[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\w)"
-        ),
-    ),
-    ("postcode", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)),
-    (
-        "address",
-        re.compile(
-            r"\b\d{1,4}[a-z]?\s+(?:[A-Z][a-z]+\s){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Court|Crescent|Place|Gardens|Terrace|Grove|Hill)\b"
-        ),
-    ),
-    (
-        "name",
-        re.compile(
-            r"\b(?:[Vv]ictim|[Ss]uspect|AP|[Ss]ubject|[Ww]itness|[Dd]efendant|[Rr]espondent|[Mm]y suspect|[Hh]er ex|[Hh]is ex)(?:\s+(?:is|called|named))?[\s,:]+(?:Mr|Mrs|Ms|Miss|Dr)?\.?\s*([A-Z][a-z]+(?:\s+[A-Z][a-z'-]+){1,2})\b"
-        ),
-    ),
-    (
-        "crime reference",
-        re.compile(
-            r"\b(?:crime\s+ref(?:erence)?|CAD|URN)\s*(?:no\.?|number)?\s*:?\s*[\w/-]*\d[\w/-]*",
-            re.I,
-        ),
-    ),
-)
+from ..errors import QuestionError
+from .engine import Engine, Finding
+from .policy import RedactionPolicy, policy
+
+_build_lock = threading.Lock()
+_built: list[Engine] = []
+# Texts redaction has produced, so that a conversation's earlier questions, which come back
+# already redacted with every new turn, are not run through the model again.  Only the
+# redacted form is remembered: the same text the conversation itself keeps.
+_OUTPUTS_KEPT = 1024
+_outputs: OrderedDict[str, None] = OrderedDict()
+_outputs_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Redaction:
+    text: str  # the input with every finding replaced by its placeholder
+    kinds: list[str] = field(default_factory=list)  # labels, in order of first appearance
+    findings: list[Finding] = field(default_factory=list)  # spans in the input text
+
+
+def _engine() -> Engine:
+    if not _built:
+        with _build_lock:  # two first questions at once build one engine, not two
+            if not _built:
+                _built.append(Engine(policy()))
+    return _built[0]
+
+
+def warm_up() -> None:
+    """Load the model now, so the first question does not wait for it."""
+    _engine()
+
+
+def find(text: str) -> list[Finding]:
+    """The personal details in text, in order, none overlapping."""
+    if not isinstance(text, str):
+        raise QuestionError(f"redaction needs text, not {type(text).__name__}")
+    if not text.strip():
+        return []
+    return _engine().find(text)
+
+
+def redact_text(text: str) -> Redaction:
+    if isinstance(text, str) and _seen(text):
+        return Redaction(text)
+    findings = find(text)
+    if not findings:
+        _remember(text)
+        return Redaction(text)
+    engine = _engine()
+    labels: list[str] = []
+    for finding in findings:
+        label = engine.policy.kinds[finding.kind].label
+        if label not in labels:
+            labels.append(label)
+    redacted = engine.replace(text, findings)
+    _remember(redacted)
+    return Redaction(redacted, labels, findings)
+
+
+def _seen(text: str) -> bool:
+    with _outputs_lock:
+        if text in _outputs:
+            _outputs.move_to_end(text)
+            return True
+        return False
+
+
+def _remember(text: str) -> None:
+    with _outputs_lock:
+        _outputs[text] = None
+        _outputs.move_to_end(text)
+        while len(_outputs) > _OUTPUTS_KEPT:
+            _outputs.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop the remembered outputs, so the next call of every text runs the model (bench)."""
+    with _outputs_lock:
+        _outputs.clear()
 
 
 def redact(text: str) -> tuple[str, list[str]]:
-    """Replace personal details with ``[kind removed]``; return the text and the kinds found."""
-    kinds: list[str] = []
-    for kind, pattern in _PII:
-        text, count = pattern.subn(functools.partial(_placeholder, kind=kind), text)
-        if count:
-            kinds.append(kind)
-    return text, kinds
+    """Replace personal details with placeholders; return the text and the kinds found."""
+    result = redact_text(text)
+    return result.text, result.kinds
 
 
-def _placeholder(match: re.Match[str], kind: str) -> str:
-    if kind == "name" and match.lastindex:
-        start, end = match.span(1)
-        whole = match.group(0)
-        offset = match.start()
-        return whole[: start - offset] + "[name removed]" + whole[end - offset :]
-    return f"[{kind} removed]"
+__all__ = [
+    "Finding",
+    "Redaction",
+    "RedactionPolicy",
+    "find",
+    "forget",
+    "redact",
+    "redact_text",
+    "warm_up",
+]
