@@ -71,8 +71,15 @@ class _InstalledSpacyEngine(SpacyNlpEngine):
             )
         meta = spacy.util.get_model_meta(spacy.util.get_package_path(spec.package))
         unwanted = [name for name in meta["pipeline"] if name not in spec.components]
+        nlp = spacy.load(spec.package, exclude=unwanted)
+        # Only people's names are read from the model; its other labels (dates, places,
+        # organisations) are left out rather than logged as unmapped on every question.
+        labels = nlp.get_pipe("ner").labels
+        self.ner_model_configuration.labels_to_ignore = [
+            label for label in labels if label not in spec.person_labels
+        ]
         # Presidio declares nlp as None until loaded.
-        self.nlp = {"en": spacy.load(spec.package, exclude=unwanted)}  # type: ignore[assignment]
+        self.nlp = {"en": nlp}  # type: ignore[assignment]
 
 
 class Engine:

@@ -86,6 +86,8 @@ class NameFinder:
         low = _bare(tok.low)
         if self._first_name(low) and (tok.capitalised or len(low) >= 3):
             return self._take(tokens, i, text, lower_ok="listed")
+        if tok.capitalised and low in self.w.plain_words_when_lower:
+            return self._take(tokens, i, text, lower_ok="no")
         if tok.capitalised and low in self.w.ambiguous_first_names:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if (

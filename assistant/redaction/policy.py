@@ -52,6 +52,7 @@ class NameWords:
     connectors: frozenset[str]
     first_names: frozenset[str]
     ambiguous_first_names: frozenset[str]
+    plain_words_when_lower: frozenset[str]
     particles: frozenset[str]
     surnames: frozenset[str]
     not_names: frozenset[str]

@@ -136,7 +136,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__(supported_entity="EMAIL", name="email")
 
     def validate_result(self, pattern_text: str) -> bool:
-        return bool(self._extract(pattern_text.rsplit("@", 1)[-1]).fqdn)
+        # A known public suffix is enough: "someone@police.uk" has no registrable domain
+        # under tldextract's rules, yet it is an address all the same.
+        return bool(self._extract(pattern_text.rsplit("@", 1)[-1]).suffix)
 
 
 class UkPhoneRecognizer(PhoneRecognizer):
