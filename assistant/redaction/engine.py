@@ -11,7 +11,7 @@ import importlib.metadata
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
@@ -74,7 +74,9 @@ class _InstalledSpacyEngine(SpacyNlpEngine):
         nlp = spacy.load(spec.package, exclude=unwanted)
         # Only people's names are read from the model; its other labels (dates, places,
         # organisations) are left out rather than logged as unmapped on every question.
-        labels = nlp.get_pipe("ner").labels
+        from spacy.pipeline import EntityRecognizer as SpacyNer
+
+        labels = cast(SpacyNer, nlp.get_pipe("ner")).labels
         self.ner_model_configuration.labels_to_ignore = [
             label for label in labels if label not in spec.person_labels
         ]
