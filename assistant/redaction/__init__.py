@@ -15,10 +15,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import QuestionError
-from .engine import Engine, Finding
+from .finding import Finding
 from .policy import RedactionPolicy, policy
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 _build_lock = threading.Lock()
 _built: list[Engine] = []
@@ -41,6 +45,10 @@ def _engine() -> Engine:
     if not _built:
         with _build_lock:  # two first questions at once build one engine, not two
             if not _built:
+                # Presidio and spaCy are imported here, not with the package, so code that
+                # only stores or purges redacted text (the purge command) starts quickly.
+                from .engine import Engine
+
                 _built.append(Engine(policy()))
     return _built[0]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import threading
-from dataclasses import dataclass
 from typing import Any, cast
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
@@ -20,20 +19,12 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as Replacement
 
 from ..errors import SettingsError
+from .finding import Finding
 from .policy import RedactionPolicy
 from .recognisers import presidio_recognisers
 
 # Drops Presidio's low-confidence guesses (an NHS-shaped number whose check digit fails).
 _SCORE_THRESHOLD = 0.3
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One personal detail: where it was and what kind (an id of kinds.yaml)."""
-
-    start: int
-    end: int
-    kind: str
 
 
 class _InstalledSpacyEngine(SpacyNlpEngine):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EvaluationError
-from .engine import Finding
+from .finding import Finding
 from .policy import RedactionPolicy
 
 _MARK = re.compile(r"\{\{([^|{}]+)\|([^{}]+)\}\}")
