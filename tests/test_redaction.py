@@ -170,7 +170,9 @@ def test_redaction_works_with_the_network_blocked(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, env=env, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "mail [email removed] or [email removed], victim is [name removed]"
+    assert (
+        done.stdout.strip() == "mail [email removed] or [email removed], victim is [name removed]"
+    )
     assert "network use" not in done.stderr
     assert not any(tmp_path.rglob("*public_suffix*")), "nothing may be cached from the network"
 
@@ -213,9 +215,19 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
     ("name", "old", "new", "message"),
     [
         ("rules.yaml", "kind: POSTCODE", "kind: POSTCODES", "needs a name, a regex and a kind"),
-        ("rules.yaml", r"regex: \b(?P<pii>[a-z]{1,2}", r"regex: \b(?P<pii[a-z]{1,2}", "rule 'postcode"),
+        (
+            "rules.yaml",
+            r"regex: \b(?P<pii>[a-z]{1,2}",
+            r"regex: \b(?P<pii[a-z]{1,2}",
+            "rule 'postcode",
+        ),
         ("rules.yaml", "<<numeric_date>>", "<<no_such_fragment>>", "unknown fragment"),
-        ("kinds.yaml", 'placeholder: "[email removed]"', "placeholder:", "needs label, placeholder"),
+        (
+            "kinds.yaml",
+            'placeholder: "[email removed]"',
+            "placeholder:",
+            "needs label, placeholder",
+        ),
         ("kinds.yaml", "names: 0.98", "people: 0.98", "unknown groups"),
         ("names.yaml", "titles: >-", "titlez: >-", "missing field 'titles'"),
         ("keep.yaml", "phrases:", "phrases: [oops", "keep.yaml: cannot be read"),
