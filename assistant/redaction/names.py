@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -22,6 +23,11 @@ _POSSESSIVE = re.compile(r"['’]s$", re.I)
 _MAX_WORDS = 4
 _PLAIN_TITLES = {"mr", "mrs", "ms", "mx"}
 _SKIPPABLE = {",", ":", "(", "-", "–", "=", ".", "'s", "’s"}
+
+# Which lower-case word may start a name here: any word that is not a common one (after
+# "Mr"), a listed first name (after a trigger word), a listed first name or surname (after a
+# lower-case rank), or none (where only capitals tell a name from a word).
+LowerCase = Literal["any", "listed", "title-listed", "no"]
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,12 @@ class NameFinder:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text == ".")
             # "mr jenkins" is a name whatever follows; a lower-case rank ("miss", "det") is
             # also an ordinary word, so only a listed name may follow it.
-            lower_ok = "any" if tok.capitalised or tok.low in _PLAIN_TITLES else "title-listed"
+            lower_ok: LowerCase = (
+                "any" if tok.capitalised or tok.low in _PLAIN_TITLES else "title-listed"
+            )
             return self._take(tokens, j, text, lower_ok=lower_ok)
         if tok.low in self.w.triggers:
-            j = self._skip_connectors(tokens, i + 1, text)
+            j = self._skip_connectors(tokens, i + 1)
             if j < len(tokens) and tokens[j].low in self.w.titles:
                 j += 1 + (j + 1 < len(tokens) and tokens[j + 1].text == ".")
             return self._take(tokens, j, text, lower_ok="listed")
@@ -99,7 +107,7 @@ class NameFinder:
                 return self._take(tokens, i, text, lower_ok="no")
         return None
 
-    def _skip_connectors(self, tokens: list[Token], j: int, text: str) -> int:
+    def _skip_connectors(self, tokens: list[Token], j: int) -> int:
         skipped = 0
         while j < len(tokens) and skipped < 4:
             tok = tokens[j]
@@ -113,7 +121,7 @@ class NameFinder:
     # --- how far it goes ---
 
     def _take(
-        self, tokens: list[Token], j: int, text: str, lower_ok: str
+        self, tokens: list[Token], j: int, text: str, lower_ok: LowerCase
     ) -> tuple[int, int, int] | None:
         """The name starting at token j: (first index, index after it, end offset), or None."""
         if j >= len(tokens):
