@@ -68,6 +68,7 @@ bench: install
 	$(PY) bench/answer.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py --sizes 1000
+	$(PY) bench/redaction.py
 
 # Rewrite the README's generated settings table from assistant/settings.py.
 docs: install
