@@ -116,7 +116,10 @@ class Assistant:
             if reason:
                 answer = self._refuse(checked, reason, retriever, retrieval.vector)
             elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
-                answer = self._refuse(checked, "not_found", retriever)
+                # Once an injection is set aside, a remainder the notes do not answer means
+                # the message was the injection.
+                unanswered = "injection" if "injection" in checked.set_aside else "not_found"
+                answer = self._refuse(checked, unanswered, retriever)
             elif self.settings.llm_backend != "none":
                 generated = self._generate(checked, retrieval)
                 yield from generated

@@ -32,7 +32,7 @@ import numpy as np
 from .embedding import Embedder
 from .errors import EvaluationError
 from .policy import read_yaml
-from .text import normalise, split_sentences, token_overlap
+from .text import normalise, split_sentences, token_overlap, word_tokens
 
 SUPPORT_COSINE = 0.80  # a generated sentence vs its best cited-passage sentence
 SUPPORT_OVERLAP = 0.6
@@ -123,6 +123,7 @@ class _Rules:
     acting: re.Pattern[str]
     actors: tuple[re.Pattern[str], ...]
     optional_acronyms: frozenset[str]
+    common: frozenset[str]
 
 
 def _group(words: Sequence[str]) -> re.Pattern[str]:
@@ -144,6 +145,7 @@ def rules() -> _Rules:
         re.compile(data["acting"], re.IGNORECASE),
         tuple(_group(g) for g in data["actors"]),
         frozenset(str(a) for a in data["optional_acronyms"]),
+        frozenset(word_tokens(" ".join(str(w) for w in data.get("common") or ()))),
     )
 
 
@@ -205,9 +207,53 @@ def judge(cosine: float, overlap: float, missing_terms: Sequence[str]) -> bool:
     return any(cosine >= c and overlap >= o for c, o in rules().tiers)
 
 
+_DEFINITION = re.compile(r"^\s*(?P<term>[^—]{1,40}?)\s+—\s+(?P<meaning>[^.]+)\.")
+
+
+def defines(fact: str, sentence: str) -> bool:
+    """A glossary entry ("AP — Alleged perpetrator.") states a fact that gives the term and
+    every word of its meaning ("AP means alleged perpetrator, the person suspected ...")."""
+    entry = _DEFINITION.match(sentence)
+    if entry is None or not re.search(rf"(?<!\w){re.escape(entry['term'])}(?!\w)", fact):
+        return False
+    return token_overlap(entry["meaning"], fact) == 1.0
+
+
 def overlap(fact: str, sentence: str) -> float:
-    """Content-word overlap with section references written one way ("s.2A" -> "s2a")."""
-    return token_overlap(_sections(fact), _sections(sentence))
+    """Share of the fact's content words in the sentence, with section references written one
+    way ("s.2A" -> "s2a"); a word of a spelled-out acronym in the fact ("single points of
+    contact (SPOCs)") counts as present when the sentence uses the acronym."""
+    fact, sentence = _sections(fact), _sections(sentence)
+    wanted = set(word_tokens(fact))
+    if len(wanted - rules().common) >= 2:
+        wanted -= rules().common
+    if not wanted:
+        return 0.0
+    have = set(word_tokens(sentence))
+    covered = wanted & have
+    for long_form, acronym in _spelled_out(fact):
+        if set(word_tokens(acronym)) & have:
+            covered |= wanted & set(word_tokens(long_form))
+    return len(covered) / len(wanted)
+
+
+def _spelled_out(text: str) -> list[tuple[str, str]]:
+    """("single points of contact", "SPOCs") for each "Long Form (ACR)" in the text."""
+    pairs = []
+    for match in re.finditer(r"((?:[\w'-]+ ){0,7}[\w'-]+) \(([A-Z][A-Za-z]*[A-Z]s?)\)", text):
+        words, acronym = match.group(1).split(), match.group(2)
+        letters = acronym.rstrip("s").upper()
+        for k in range(1, len(words) + 1):
+            parts = [p for w in words[-k:] for p in w.split("-") if p]
+            every = "".join(p[0] for p in parts).upper()
+            content = "".join(p[0] for p in parts if p.lower() not in _LINKING).upper()
+            if letters in (every, content):
+                pairs.append((" ".join(words[-k:]), acronym))
+                break
+    return pairs
+
+
+_LINKING = frozenset({"of", "and", "the", "for", "in", "on"})
 
 
 def _sections(text: str) -> str:
@@ -243,9 +289,8 @@ class FactMatcher:
         cosine = float(vectors[0] @ vectors[1])
         share = overlap(fact, sentence)
         missing = missing_key_terms(fact, sentence)
-        return FactMatch(
-            fact, judge(cosine, share, missing), sentence, cosine, share, tuple(missing)
-        )
+        found = judge(cosine, share, missing) or defines(fact, sentence)
+        return FactMatch(fact, found, sentence, cosine, share, tuple(missing))
 
     def match(self, fact: str, sentences: Sequence[str]) -> FactMatch:
         """The best sentence for ``fact``: a found match first, then the highest cosine."""

@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         4, ge=1, le=20, description="Most quotes in an extractive answer."
     )
     answer_max_words: int = Field(
-        75,
+        105,
         ge=10,
         le=1000,
         description="Most words in an extractive answer; quotes after the first are added only "

@@ -148,11 +148,15 @@ def test_key_terms_normalise_numbers_and_sections() -> None:
 
 
 def test_matcher_agrees_with_hand_labels(matcher: FactMatcher) -> None:
+    """The matcher was calibrated on these labels; each half is checked too, so a rule that
+    only fits the pairs it was written for shows up as a gap between the halves."""
     labels = load_labels(LABELS)
-    assert len(labels) >= 40
+    assert len(labels) >= 200
     assert {label.label for label in labels} == {True, False}
     result = agreement(matcher, labels)
-    assert result.rate >= 0.85, [(d[0].fact, d[0].sentence) for d in result.disagreements]
+    assert result.rate >= 0.94, [(d[0].fact, d[0].sentence) for d in result.disagreements]
+    for half in (labels[0::2], labels[1::2]):
+        assert agreement(matcher, half).rate >= 0.92
 
 
 def test_support_check(matcher: FactMatcher) -> None:
