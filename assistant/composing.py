@@ -37,6 +37,8 @@ class _Cutting:
     announcing: re.Pattern[str]  # a sentence that announces the one after it
     types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
     asked_by_question: float  # ask similarity at which a background paragraph is asked for
+    same_meaning: float  # cosine above which a unit repeats one already quoted
+    same_words: float  # share of words above which it does
 
 
 @functools.cache
@@ -52,6 +54,8 @@ def _cutting() -> _Cutting:
             for t in data["answer_types"].values()
         ),
         float(data["asked_by_question"]),
+        float(data["repeats"]["cosine"]),
+        float(data["repeats"]["words"]),
     )
 
 
@@ -194,11 +198,14 @@ class ExtractiveAnswerer:
             words = sum(len(units[c].text.split()) for c in chosen)
             return not chosen or words + len(units[i].text.split()) <= budget
 
+        cutting = _cutting()
+
         def redundant(i: int) -> bool:
             a = units[i].text
             return any(
-                float(vectors[i] @ vectors[c]) > 0.9
-                or max(token_overlap(a, units[c].text), token_overlap(units[c].text, a)) > 0.75
+                float(vectors[i] @ vectors[c]) > cutting.same_meaning
+                or max(token_overlap(a, units[c].text), token_overlap(units[c].text, a))
+                > cutting.same_words
                 for c in chosen
             )
 

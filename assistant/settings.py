@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         "while they fit, so answers stay short enough to read on a phone.",
     )
     refusal_threshold: float = Field(
-        0.34,
+        0.33,
         ge=-1,
         le=1,
         description="Least cosine similarity between the question and its best passage "
