@@ -9,6 +9,7 @@ The metrics and the fact matcher are described in ``eval/README.md``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable
@@ -289,6 +290,8 @@ def run_evaluation(
             progress(done + 1, len(items), item.id)
     return {
         "questions_file": str(questions),
+        # The gold set's fingerprint, so charts across runs can mark where it changed.
+        "gold_sha256": hashlib.sha256(questions.read_bytes()).hexdigest(),
         "corpus_version": assistant.retriever().snapshot.version,
         "items_total": len(items),
         "metrics": summarise(results),
