@@ -74,8 +74,14 @@ def ask(prompt: str, role: str) -> None:
                 with streamed.container(), st.spinner("Loading the guidance index…"):
                     helper = common.assistant()
             stream = helper.stream(prompt, session.history(), audience=role or None)
-            with streamed.container():
-                st.write_stream(stream)
+            if helper.settings.llm_backend == "none":
+                # An extractive answer is whole before its first word: streaming it word by
+                # word only re-sent the growing text a hundred times.  Draw it once.
+                for _ in stream:
+                    pass
+            else:  # a model's checked sentences arrive one by one: show each as it comes
+                with streamed.container():
+                    st.write_stream(stream)
         except IndexNotReady:
             streamed.empty()
             not_ready()

@@ -23,22 +23,50 @@
 
   // After an answer, Streamlit keeps the chat scrolled to its end (citations and thumbs);
   // the officer needs the answer's first sentence.  Wait until the page stops growing, then
-  // scroll once, unless the officer has started scrolling by hand.
+  // scroll.  Streamlit's stick-to-bottom can take that scroll for the page growing and pull
+  // the view back to the end, so the position is checked and restored until it holds; a
+  // scroll to anywhere but the end is the reader's own, and ends it.
   function showAnswer(id) {
     var stable = 0, last = -1, tries = 0, touched = false;
     function touch() { touched = true; }
-    window.addEventListener("wheel", touch, { once: true, passive: true });
-    window.addEventListener("touchmove", touch, { once: true, passive: true });
+    ["wheel", "touchstart", "keydown"].forEach(function (name) {
+      window.addEventListener(name, touch, { once: true, passive: true, capture: true });
+    });
+
+    function placed(target) {
+      var offset = target.getBoundingClientRect().top - headerHeight();
+      return offset > 0 && offset < 48;
+    }
+
+    function hold(target, box, mine, left, held) {
+      if (touched) { return; }
+      if (mine !== null && Math.abs(box.scrollTop - mine) > 2) {
+        var atEnd = box.scrollHeight - box.clientHeight - box.scrollTop < 2;
+        if (!atEnd) { return; }
+      }
+      if (!placed(target)) {
+        bringToTop(target);
+        mine = box.scrollTop;
+        held = 0;
+      } else {
+        held += 1;
+      }
+      if (held < 3 && left > 0) {
+        window.setTimeout(function () { hold(target, box, mine, left - 1, held); }, 250);
+      }
+    }
+
     (function poll() {
       var anchor = document.getElementById(id);
       tries += 1;
-      if (touched || tries > 60) { return; }
+      if (touched || tries > 80) { return; }
       if (anchor) {
-        var height = scroller(anchor).scrollHeight;
-        stable = height === last ? stable + 1 : 0;
-        last = height;
+        var box = scroller(anchor);
+        stable = box.scrollHeight === last ? stable + 1 : 0;
+        last = box.scrollHeight;
         if (stable >= 3) {
-          bringToTop(anchor.closest('[data-testid="stChatMessage"]') || anchor);
+          var target = anchor.closest('[data-testid="stChatMessage"]') || anchor;
+          hold(target, box, null, 12, 0);
           return;
         }
       }
