@@ -141,8 +141,11 @@ def test_feedback_becomes_one_dev_item_after_confirmation(page: tuple[Path, Path
 # Reports as runs of other versions of the evaluation write them.  The evaluation on this
 # branch writes neither splits nor the newer metrics yet, so these scripted reports drive the
 # page's branches for them; the real evaluation's report is shown by the first test above.
-OLD_RUN = {"metrics": {"hit_at_1": 0.70, "fact_recall": 0.50, "latency_p50_ms": 40.0},
-           "items_total": 40, "questions_file": "eval/questions.jsonl"}
+OLD_RUN = {
+    "metrics": {"hit_at_1": 0.70, "fact_recall": 0.50, "latency_p50_ms": 40.0},
+    "items_total": 40,
+    "questions_file": "eval/questions.jsonl",
+}
 SPLIT_RUN = {"metrics": {"hit_at_1": 0.78, "fact_recall": 0.55, "directness": None,
                          "latency_p50_ms": 42.0, "custom_score": 0.5},
              "splits": {"dev": {"hit_at_1": 0.80, "fact_recall": 0.60},
@@ -187,11 +190,16 @@ def test_metrics_per_split_thresholds_and_gold_changes(page: tuple[Path, Path]) 
     assert "Meets the threshold: at least 0.72." in captions  # hit_at_1 0.79 vs 0.72
 
     specs = chart_specs(at)
-    assert set(specs) == {metrics()[k].label for k in ("hit_at_1", "fact_recall", "latency_p50_ms")} | {
-        "custom score"
-    }
+    assert set(specs) == {
+        metrics()[k].label for k in ("hit_at_1", "fact_recall", "latency_p50_ms")
+    } | {"custom score"}
     hit = specs[metrics()["hit_at_1"].label]["layer"]
-    assert hit[0]["encoding"]["x"]["sort"] == names
+    assert hit[0]["encoding"]["x"]["sort"] == [
+        "11-00 00:00",
+        "11-01 00:00",
+        "11-02 00:00",
+        "11-03 00:00",
+    ]
     assert hit[0]["encoding"]["strokeDash"]["field"] == "split"  # each split its own dash
     rules = [layer for layer in hit if layer["mark"]["type"] == "rule"]
     threshold = [r for r in rules if "y" in r["encoding"]]

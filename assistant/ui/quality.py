@@ -171,7 +171,8 @@ def show_report(report: dict[str, Any], limits: dict[str, Any]) -> None:
                     f"**{title}:** "
                     + "; ".join(f"{r['id']} ({', '.join(r['changes'])})" for r in rows)
                 )
-    st.dataframe(pd.DataFrame(item_rows(report)), hide_index=True, key="items_table")
+    if report["items"]:
+        st.dataframe(pd.DataFrame(item_rows(report)), hide_index=True, key="items_table")
     for item in report["items"]:
         item_detail(item)
 

@@ -10,6 +10,7 @@ there may be new questions, not a worse assistant.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import altair as alt
@@ -19,6 +20,14 @@ import streamlit as st
 from assistant.policy import Metric, metrics
 
 SPLIT_ORDER = ["all", "dev", "test"]
+SPLIT_COLOURS = ["#1d4e89", "#4dabf7", "#2f9e44", "#ae3ec9", "#f59f00"]
+RUN_NAME = re.compile(r"^\d{4}(\d\d)(\d\d)T(\d\d)(\d\d)")
+
+
+def run_label(run: str) -> str:
+    """``20261103T091500`` -> ``11-03 09:15``: short enough for a phone's axis."""
+    found = RUN_NAME.match(run)
+    return f"{found[1]}-{found[2]} {found[3]}:{found[4]}" if found else run
 
 
 def metric_names(reports: list[dict[str, Any]]) -> list[str]:
@@ -71,23 +80,26 @@ def chart(
     name: str, runs: list[dict[str, Any]], thresholds: dict[str, Any]
 ) -> alt.LayerChart | alt.FacetChart:
     rows = [
-        {"run": str(r["run"]), "split": split, "value": value}
+        {"run": run_label(str(r["run"])), "split": split, "value": value}
         for r in runs
         for split, value in split_values(r, name).items()
     ]
     frame = pd.DataFrame(rows, columns=["run", "split", "value"])
-    order = [str(r["run"]) for r in runs]
+    order = [run_label(str(r["run"])) for r in runs]
     splits = [s for s in SPLIT_ORDER if s in set(frame["split"])] + sorted(
         set(frame["split"]) - set(SPLIT_ORDER)
     )
-    x = alt.X("run:O", sort=order, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=90))
+    x = alt.X("run:O", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelOverlap=True))
+    colours = alt.Scale(domain=splits, range=SPLIT_COLOURS[: len(splits)])
     lines = (
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
         .encode(
             x=x,
             y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-            color=alt.Color("split:N", sort=splits, legend=alt.Legend(orient="bottom", title=None)),
+            color=alt.Color(
+                "split:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)
+            ),
             strokeDash=alt.StrokeDash("split:N", sort=splits, legend=None),
             shape=alt.Shape("split:N", sort=splits, legend=None),
             tooltip=["run", "split", alt.Tooltip("value:Q", format=".3f")],
@@ -105,13 +117,15 @@ def chart(
         )
     changed = gold_changes(runs)
     if changed:
-        marks = pd.DataFrame([{"run": run, "note": "gold set changed"} for run in changed])
+        marks = pd.DataFrame(
+            [{"run": run_label(run), "note": "gold set changed"} for run in changed]
+        )
         layers.append(
             alt.Chart(marks)
             .mark_rule(color="#868e96", strokeDash=[2, 2], strokeWidth=2)
             .encode(x=alt.X("run:O", sort=order), tooltip=["note", "run"])
         )
-    return alt.layer(*layers).properties(title=describe(name).label, height=180)
+    return alt.layer(*layers).properties(title=describe(name).label)
 
 
 def trend_section(runs: list[dict[str, Any]], thresholds: dict[str, Any]) -> None:
@@ -130,4 +144,4 @@ def trend_section(runs: list[dict[str, Any]], thresholds: dict[str, Any]) -> Non
     columns = st.columns(2)
     for n, name in enumerate(names):
         with columns[n % 2]:
-            st.altair_chart(chart(name, runs, thresholds), key=f"trend-{name}")
+            st.altair_chart(chart(name, runs, thresholds), height=260, key=f"trend-{name}")
