@@ -201,6 +201,7 @@ class ConversationStore:
         conversation both keep theirs); the retention clock restarts.  Returns the count."""
         if not is_conversation_id(conversation_id):
             raise ConversationError("conversation id is not valid: expected a 22-character id")
+        self.purge_expired()  # every write sweeps, so expiry needs no scheduled job
         now = _now().isoformat(timespec="seconds")
         record = {"answer": answer_record(turn.answer), "feedback_saved": turn.feedback_saved}
         with self._connect() as conn:
