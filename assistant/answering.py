@@ -1,11 +1,11 @@
 """The assistant: question in, short cited answer (or a plain refusal) out.
 
-The default answerer needs no language model.  It quotes the guidance: the sentences of the
-retrieved passages that best match each part of the question, each followed by its [n]
-marker, the most direct one first.  Quoting means every sentence is supported by the passage
-it cites by construction, which is what an officer checking an answer needs.  A refusal is
-decided before any answer is composed: by input policy (:mod:`assistant.guard`) or when the
-best passage is not similar enough to the question (``refusal_threshold``).
+:class:`Assistant` only orchestrates parts it is given: the guard sets aside what is not
+the question, the retriever finds passages, the scope policy decides whether the request
+is one the notes answer, and an answerer writes the answer: the extractive one
+(:mod:`assistant.composing`, the default, which quotes) or the generative one (checked
+sentence by sentence in :mod:`assistant.citations`).  A refusal says which kind of request
+it is and where to look instead.
 """
 
 from __future__ import annotations
@@ -13,48 +13,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .citations import CheckedStream, cite
+from .composing import ExtractiveAnswerer
 from .embedding import Embedder, get_embedder
 from .errors import QuestionError, StoreUnavailable
-from .guard import Checked, check_question
+from .guard import CheckedQuestion, check_question
 from .policy import paragraph_vocabulary
-from .retrieval import Passage, Retrieval, Retriever
+from .retrieval import Retrieval, Retriever
 from .schema import Answer, AnswerSentence, Chunk, Citation
+from .scope import ScopePolicy
 from .settings import Settings, load_settings
 from .store import IndexSnapshot, live_snapshot
-from .text import split_sentences, token_overlap, word_tokens
-
-WHERE_ELSE = (
-    "Check the official statutory guidance for the police on Stalking Protection Orders, "
-    "or ask your force's public protection unit or legal services."
-)
-REFUSALS = {
-    "empty": "Please type a question about Stalking Protection Orders.",
-    "not_found": "I can't find this in the SPO guidance notes I hold, so I won't guess. "
-    "I answer questions about Stalking Protection Orders in England and Wales "
-    "(applying, the conditions, interim orders, terms, notification, breach, variation and "
-    "appeals). " + WHERE_ELSE,
-    "injection": "I can't follow instructions to change how I work or to reveal my "
-    "configuration. I can answer procedural questions about Stalking Protection Orders "
-    "from the guidance.",
-    "locate_victim": "I can't help to find where a victim lives or has moved to: that "
-    "information is protected and handled only on force systems under force procedures. "
-    "I can answer procedural questions about Stalking Protection Orders from the guidance.",
-    "jurisdiction": "The guidance I hold covers Stalking Protection Orders in England and "
-    "Wales only, so I can't answer for other parts of the UK.",
-    "sentencing": "Sentencing guideline assessments are not part of the SPO guidance I hold. "
-    "Consult the Sentencing Council guidelines or the CPS.",
-    "case decision": "I can't predict a charging or court decision about a particular "
-    "person or case. Speak to your supervisor or use the CPS charging process.",
-}
-_FIRST_PASSAGE_WEIGHT = 0.05
-_KEEP_RATIO = 0.6
-_PART_WEIGHT = 0.5
-_COVERAGE_WEIGHT = 0.5
 
 
 @dataclass
@@ -68,19 +41,20 @@ class AnswerStream:
         return self.pieces
 
 
-@dataclass
-class _Candidate:
-    text: str
-    passage: Passage
-    scores: list[float] = field(default_factory=list)  # one per question part
-
-
 class Assistant:
     """Answers questions from the live index; one instance serves many threads."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        answerer: ExtractiveAnswerer | None = None,
+        scope: ScopePolicy | None = None,
+    ) -> None:
         self.settings = settings or load_settings()
         self.embedder = embedder or get_embedder(self.settings)
+        self.answerer = answerer or ExtractiveAnswerer(self.settings)
+        self.scope = scope or ScopePolicy(self.embedder)
         self._retriever: Retriever | None = None
 
     def retriever(self) -> Retriever:
@@ -113,9 +87,9 @@ class Assistant:
         In generative mode a piece is a sentence that has passed the support check, so an
         officer never sees an unchecked sentence; the extractive answer streams word by word.
         """
-        holder = AnswerStream(iter(()))
         if audience is not None and audience not in paragraph_vocabulary().audiences:
             raise QuestionError(f"unknown audience {audience!r}")
+        holder = AnswerStream(iter(()))
         holder.pieces = self._pieces(question, history or [], holder, audience)
         return holder
 
@@ -129,24 +103,19 @@ class Assistant:
         earlier = [check_question(h, limit).question for h in history]
         timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
+        refusal = checked.refusal or self.scope.by_pattern(checked.question)
         retrieval: Retrieval | None = None
-        if checked.refusal:
-            answer = self._refuse(checked, checked.refusal, retriever)
+        if refusal:
+            answer = self._refuse(checked, refusal, retriever)
         else:
             mark = time.perf_counter()
-            try:
-                retrieval = retriever.retrieve(checked.question, earlier, audience)
-            except StoreUnavailable:
-                # A version this retriever held may have been cleaned up after newer ones
-                # were published; if the pointer has moved, answer from the live version.
-                fresh = self.retriever()
-                if fresh is retriever:
-                    raise
-                retriever = fresh
-                retrieval = retriever.retrieve(checked.question, earlier, audience)
+            retrieval, retriever = self._retrieve(retriever, checked.question, earlier, audience)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
+            reason = self._out_of_scope(retrieval)
+            if reason:
+                answer = self._refuse(checked, reason, retriever, retrieval.vector)
+            elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
                 answer = self._refuse(checked, "not_found", retriever)
             elif self.settings.llm_backend != "none":
                 generated = self._generate(checked, retrieval)
@@ -158,7 +127,7 @@ class Assistant:
                         "so it is not shown."
                     )
             else:
-                answer = self._compose(checked, retrieval, retriever, audience)
+                answer = self.answerer.answer(checked, retrieval, retriever, audience)
             timings["compose_ms"] = _ms(mark)
             answer.retrieval_query = retrieval.query
             answer.retrieved = [p.chunk.chunk_id for p in retrieval.passages]
@@ -168,10 +137,8 @@ class Assistant:
         if audience and not answer.refused:
             answer.other_audiences = _other_audiences(answer, retriever, audience)
             if answer.other_audiences:
-                names = [
-                    paragraph_vocabulary().audiences[a].label.lower()
-                    for a in answer.other_audiences
-                ]
+                labels = paragraph_vocabulary().audiences
+                names = [labels[a].label.lower() for a in answer.other_audiences]
                 answer.notices.append(
                     "Part of this answer quotes guidance written for the "
                     + " and ".join(names)
@@ -185,18 +152,54 @@ class Assistant:
                 if word:
                     yield word
 
-    def _generate(self, checked: Checked, retrieval: Retrieval) -> CheckedStream:
+    def _retrieve(
+        self, retriever: Retriever, question: str, earlier: list[str], audience: str | None
+    ) -> tuple[Retrieval, Retriever]:
+        try:
+            return retriever.retrieve(question, earlier, audience), retriever
+        except StoreUnavailable:
+            # A version this retriever held may have been cleaned up after newer ones
+            # were published; if the pointer has moved, answer from the live version.
+            fresh = self.retriever()
+            if fresh is retriever:
+                raise
+            return fresh.retrieve(question, earlier, audience), fresh
+
+    def _out_of_scope(self, retrieval: Retrieval) -> str | None:
+        """Declined when the scope note answers it best, or an intent is clearly closer.
+
+        The scope note's own paragraphs (and the questions written beside them) say what
+        is not covered, so they are left out of "how well do the notes answer this".
+        """
+        scope_doc = self.settings.scope_doc_id
+        best = retrieval.passages[0].chunk if retrieval.passages else None
+        if best is not None and best.doc_id == scope_doc:
+            reason = self.scope.by_scope_note(best.paragraphs)
+            if reason:
+                return reason
+        in_scope = max(
+            (max(p.dense, p.ask) for p in retrieval.passages if p.chunk.doc_id != scope_doc),
+            default=0.0,
+        )
+        return self.scope.by_meaning(retrieval.vector, in_scope).reason
+
+    def _generate(self, checked: CheckedQuestion, retrieval: Retrieval) -> CheckedStream:
         citations = [cite(i + 1, p.chunk) for i, p in enumerate(retrieval.passages)]
         return CheckedStream(self.settings, self.embedder, checked, citations)
 
-    def _refuse(self, checked: Checked, reason: str, retriever: Retriever) -> Answer:
-        text = REFUSALS[reason]
-        if reason in ("not_found", "jurisdiction", "sentencing", "case decision"):
-            text = f"{text} {WHERE_ELSE}" if reason != "not_found" else text
+    def _refuse(
+        self,
+        checked: CheckedQuestion,
+        reason: str,
+        retriever: Retriever,
+        vector: np.ndarray | None = None,
+    ) -> Answer:
+        """A refusal names the kind of request; a scope refusal cites the scope note."""
+        text = self.scope.refusal_text(reason)
         citations: list[Citation] = []
-        scope = self._scope_passage(checked.question, retriever) if reason != "empty" else None
         sentences = [AnswerSentence(text, ())]
-        if scope is not None and reason != "not_found":
+        scope = self._scope_passage(reason, retriever, vector)
+        if scope is not None:
             citations.append(cite(1, scope))
             sentences = [AnswerSentence(text, (1,))]
             text = f"{text} [1]"
@@ -210,141 +213,22 @@ class Assistant:
             notices=checked.notices,
         )
 
-    def _scope_passage(self, question: str, retriever: Retriever) -> Chunk | None:
-        """The paragraph of the scope note closest to the question, cited with a refusal."""
-        chunks = [c for c in retriever.snapshot.chunks if c.doc_id == self.settings.scope_doc_id]
-        if not chunks:
+    def _scope_passage(
+        self, reason: str, retriever: Retriever, vector: np.ndarray | None
+    ) -> Chunk | None:
+        """The paragraph of the scope note that says why this kind of request is declined."""
+        intent = self.scope.intents.get(reason)
+        if intent is None:
             return None
-        vectors = retriever.sentence_vectors([c.text for c in chunks])
-        query = self.embedder.encode([question])[0]
-        return chunks[int(np.argmax(vectors @ query))]
-
-    def _compose(
-        self, checked: Checked, retrieval: Retrieval, retriever: Retriever, audience: str | None
-    ) -> Answer:
-        """Score every sentence of the retrieved passages against each part of the question.
-
-        A sentence's score blends its similarity to the part it may answer and to the whole
-        question (a part like "how long does it last?" needs the whole for its subject), plus
-        the rare query words it covers, read with its note's title and heading so a sentence
-        from the interim-orders note counts as being about interim orders.
-        """
-        parts = question_parts(checked.question)
-        separate = len(parts) > 1 or retrieval.follow_up  # a follow-up's own words lead
-        vectors = self.embedder.encode(parts) if separate else retrieval.vector[None, :]
-        candidates = [
-            _Candidate(sentence, passage)
-            for passage in [*retrieval.passages, *retrieval.context]
-            for sentence in split_sentences(passage.chunk.text)
+        chunks = [
+            c
+            for c in retriever.snapshot.chunks
+            if c.doc_id == self.settings.scope_doc_id and set(c.paragraphs) & set(intent.cites)
         ]
-        sentence_vectors = retriever.sentence_vectors([c.text for c in candidates])
-        to_part = sentence_vectors @ vectors.T
-        to_whole = sentence_vectors @ retrieval.vector
-        expansion = " ".join(retrieval.expansions.values())
-        for i, candidate in enumerate(candidates):
-            chunk = candidate.passage.chunk
-            context = f"{chunk.title} {chunk.section} {candidate.text}"
-            bonus = _FIRST_PASSAGE_WEIGHT / (1 + candidate.passage.rank)
-            other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
-            factor = self.settings.audience_weight if other_role else 1.0
-            candidate.scores = [
-                factor
-                * (
-                    _PART_WEIGHT * float(to_part[i, j])
-                    + (1 - _PART_WEIGHT) * float(to_whole[i])
-                    + _COVERAGE_WEIGHT * retriever.term_coverage(f"{part} {expansion}", context)
-                    + bonus
-                )
-                for j, part in enumerate(parts)
-            ]
-        chosen = _select(
-            candidates, sentence_vectors, len(parts), self.settings.answer_max_sentences
-        )
-        return _render(checked, chosen)
-
-
-_PART_BREAK = re.compile(
-    r"[?;]\s+|\?$|\n+|,?\s+and\s+(?=(?:how|what|when|where|who|which|why|is|are|can|does|do|should|must|will)\b)",
-    re.IGNORECASE,
-)
-
-
-def question_parts(question: str) -> list[str]:
-    """A multi-part question answered part by part: split at question marks and semicolons."""
-    pieces = [p.strip() for p in _PART_BREAK.split(question) if p and p.strip()]
-    parts = [p for p in pieces if len(word_tokens(p)) >= 2]
-    if len(parts) > 4:
-        return [question]
-    return parts or [question]
-
-
-def _select(
-    candidates: list[_Candidate], vectors: np.ndarray, n_parts: int, limit: int
-) -> list[_Candidate]:
-    """Take sentences part by part in turns, so every part of the question is answered.
-
-    Each turn gives every part its best remaining sentence, provided it scores within
-    ``_KEEP_RATIO`` of that part's best and does not repeat a sentence already taken
-    (near-identical meaning, or most words shared in either direction).
-    """
-    chosen: list[int] = []
-
-    def redundant(i: int) -> bool:
-        a = candidates[i].text
-        return any(
-            float(vectors[i] @ vectors[j]) > 0.9
-            or max(token_overlap(a, candidates[j].text), token_overlap(candidates[j].text, a))
-            > 0.75
-            for j in chosen
-        )
-
-    def by_part(part: int) -> list[int]:
-        return sorted(range(len(candidates)), key=lambda i: -candidates[i].scores[part])
-
-    orders = [by_part(part) for part in range(n_parts)]
-    bests = [candidates[order[0]].scores[p] if order else 0.0 for p, order in enumerate(orders)]
-    progress = True
-    while progress and len(chosen) < limit:
-        progress = False
-        for part, order in enumerate(orders):
-            if len(chosen) >= limit:
-                break
-            floor = _KEEP_RATIO * bests[part] if chosen else float("-inf")
-            pick = next(
-                (
-                    i
-                    for i in order
-                    if i not in chosen and candidates[i].scores[part] >= floor and not redundant(i)
-                ),
-                None,
-            )
-            if pick is not None:
-                chosen.append(pick)
-                progress = True
-    return [candidates[i] for i in chosen]
-
-
-def _render(checked: Checked, chosen: list[_Candidate]) -> Answer:
-    citations: dict[str, Citation] = {}
-    sentences: list[AnswerSentence] = []
-    for candidate in chosen:
-        chunk = candidate.passage.chunk
-        if chunk.chunk_id not in citations:
-            citations[chunk.chunk_id] = cite(len(citations) + 1, chunk)
-        marker = citations[chunk.chunk_id].marker
-        sentences.append(AnswerSentence(candidate.text, (marker,)))
-    lines = [f"{sentences[0].text} [{sentences[0].citations[0]}]"]
-    if len(sentences) > 1:
-        lines.append("")
-        lines.extend(f"- {s.text} [{s.citations[0]}]" for s in sentences[1:])
-    return Answer(
-        question=checked.question,
-        text="\n".join(lines),
-        sentences=sentences,
-        citations=list(citations.values()),
-        refused=False,
-        notices=checked.notices,
-    )
+        if len(chunks) < 2 or vector is None:
+            return chunks[0] if chunks else None
+        vectors = retriever.sentence_vectors([c.embed_text for c in chunks])
+        return chunks[int((vectors @ vector).argmax())]
 
 
 def _other_audiences(answer: Answer, retriever: Retriever, audience: str) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator, Sequence
 import numpy as np
 
 from .embedding import Embedder
-from .guard import Checked
+from .guard import CheckedQuestion
 from .schema import Answer, AnswerSentence, Chunk, Citation
 from .settings import Settings
 from .text import split_sentences, token_overlap
@@ -209,7 +209,11 @@ class CheckedStream:
     """
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, checked: Checked, citations: list[Citation]
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        checked: CheckedQuestion,
+        citations: list[Citation],
     ) -> None:
         self.settings = settings
         self.embedder = embedder

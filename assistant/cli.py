@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="interactive conversation with follow-ups")
     _settings_options(chat)
     chat.set_defaults(handler=run_chat)
+    check = commands.add_parser(
+        "check-corpus",
+        help="list statements in the notes that another paragraph contradicts (exit 1 if any)",
+    )
+    _settings_options(check)
+    check.set_defaults(handler=run_check_corpus)
     return parser
 
 
@@ -74,6 +80,30 @@ def run_ask(args: argparse.Namespace) -> int:
     answer = Assistant(_settings(args)).ask(args.question)
     print(json.dumps(answer.to_json(), indent=1) if args.json else render_answer(answer))
     return 0
+
+
+def run_check_corpus(args: argparse.Namespace) -> int:
+    from .chunking import chunk_document
+    from .consistency import find_conflicts
+    from .embedding import get_embedder
+    from .errors import LoadError
+    from .loading import iter_corpus_files, load_document
+
+    settings = _settings(args)
+    chunks = []
+    for path in iter_corpus_files(settings.corpus_dir):
+        try:
+            document = load_document(path, settings.corpus_dir)
+        except LoadError as exc:
+            print(f"skipped {exc}", file=sys.stderr)
+            continue
+        chunks += chunk_document(document, settings.chunk_max_tokens)
+    embedder = get_embedder(settings)
+    conflicts = find_conflicts(chunks, embedder.embed_cached, settings.glossary_doc_id)
+    for conflict in conflicts:
+        print(conflict.render())
+    print(f"{len(conflicts)} possible contradiction(s) in {len(chunks)} paragraphs")
+    return 1 if conflicts else 0
 
 
 def run_chat(args: argparse.Namespace) -> int:

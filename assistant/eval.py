@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import AssistantError, EvaluationError
 from .evaluation import HEADLINE, LOWER_IS_BETTER, run_evaluation
+from .gold import SPLITS
 from .settings import Settings, load_settings
 
 DEFAULT_RUNS = Path("eval/runs")
@@ -110,17 +111,30 @@ def compare(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check(metrics: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
-    """One line per failing metric; thresholds are ``{"min": {...}, "max": {...}}``."""
+def check(report: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
+    """One line per failing metric.
+
+    ``{"min": {...}, "max": {...}}`` apply to the whole set; ``{"dev": {"min": ...},
+    "test": {...}}`` to one split each, so a regression on the held-out part fails too.
+    """
+    failures = _check(report["metrics"], thresholds, "")
+    for split, limits in thresholds.items():
+        if split in SPLITS:
+            metrics = report.get("splits", {}).get(split, {})
+            failures += _check(metrics, limits, f"[{split}] ")
+    return failures
+
+
+def _check(metrics: dict[str, Any], thresholds: dict[str, Any], where: str) -> list[str]:
     failures = []
     for name, floor in thresholds.get("min", {}).items():
         value = metrics.get(name)
         if value is None or value < floor:
-            failures.append(f"FAIL {name} = {_fmt(value)} is below the threshold {floor}")
+            failures.append(f"FAIL {where}{name} = {_fmt(value)} is below the threshold {floor}")
     for name, ceiling in thresholds.get("max", {}).items():
         value = metrics.get(name)
         if value is None or value > ceiling:
-            failures.append(f"FAIL {name} = {_fmt(value)} is above the threshold {ceiling}")
+            failures.append(f"FAIL {where}{name} = {_fmt(value)} is above the threshold {ceiling}")
     return failures
 
 
@@ -129,8 +143,11 @@ def load_thresholds(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise EvaluationError(f"{path}: cannot read thresholds ({exc})") from None
-    if not isinstance(data, dict) or not set(data) <= {"min", "max", "measured", "note"}:
-        raise EvaluationError(f"{path}: thresholds need 'min' and/or 'max' objects")
+    allowed = {"min", "max", "measured", "note", *SPLITS}
+    if not isinstance(data, dict) or not set(data) <= allowed:
+        raise EvaluationError(
+            f"{path}: thresholds need 'min' and/or 'max' objects, for the whole set or per split"
+        )
     return data
 
 
@@ -141,21 +158,25 @@ def _fmt(value: Any) -> str:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    m = report["metrics"]
+    splits = report.get("splits", {})
+    sizes = report.get("split_sizes", {})
     lines = [
         f"# Evaluation {report.get('created_at', '')}",
         "",
-        f"Gold set `{report['questions_file']}` ({report['items_total']} items), "
-        f"corpus version `{report['corpus_version']}`.",
+        f"Gold set `{report['questions_file']}` ({report['items_total']} items"
+        + "".join(f", {sizes[s]} {s}" for s in SPLITS if sizes.get(s))
+        + f"), corpus version `{report['corpus_version']}`.",
         "",
-        "| metric | value | change |",
-        "|---|---|---|",
+        "| metric | all | " + " | ".join(s for s in SPLITS if s in splits) + " | change (all) |",
+        "|---|---|" + "---|" * sum(s in splits for s in SPLITS) + "---|",
     ]
     deltas = (report.get("comparison") or {}).get("deltas", {})
     for name in HEADLINE:
         delta = deltas.get(name)
+        per_split = "".join(f" {_fmt(splits[s].get(name))} |" for s in SPLITS if s in splits)
         lines.append(
-            f"| {name} | {_fmt(m.get(name))} | {'' if delta is None else f'{delta:+.3f}'} |"
+            f"| {name} | {_fmt(report['metrics'].get(name))} |{per_split}"
+            f" {'' if delta is None else f'{delta:+.3f}'} |"
         )
     comparison = report.get("comparison")
     if comparison:
@@ -168,18 +189,18 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Items",
         "",
-        "| id | refused | hit@5 | RR | facts | cit. prec. | ms |",
-        "|---|---|---|---|---|---|---|",
+        "| id | split | refused | hit@5 | RR | facts | direct | words | ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for item in report["items"]:
         facts = (
             f"{len(item['facts_found'])}/{len(item['facts_found']) + len(item['facts_missing'])}"
         )
         lines.append(
-            f"| {item['id']} | {'yes' if item['refused'] else 'no'}"
+            f"| {item['id']} | {item.get('split', '')} | {'yes' if item['refused'] else 'no'}"
             f"{'' if item['refusal_correct'] else ' (wrong)'} | {_fmt(item['hit_at_5'])} | "
-            f"{_fmt(item['reciprocal_rank'])} | {facts} | {_fmt(item['citation_precision'])} | "
-            f"{item['latency_ms']:.0f} |"
+            f"{_fmt(item['reciprocal_rank'])} | {facts} | {_fmt(item.get('direct'))} | "
+            f"{item.get('words', '')} | {item['latency_ms']:.0f} |"
         )
     lines += ["", "## Missing facts", ""]
     for item in report["items"]:
@@ -237,16 +258,21 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    splits = report.get("splits", {})
+    print(f"{'':<24}{'all':>9}" + "".join(f"{s:>9}" for s in SPLITS if s in splits))
     for name in HEADLINE:
         delta = (report.get("comparison") or {}).get("deltas", {}).get(name)
         arrow = "" if delta is None else f" ({delta:+.3f})"
         better = " lower is better" if name in LOWER_IS_BETTER else ""
-        print(f"{name:<20} {_fmt(report['metrics'][name])}{arrow}{better}")
+        values = [report["metrics"].get(name)] + [
+            splits[s].get(name) for s in SPLITS if s in splits
+        ]
+        print(f"{name:<24}" + "".join(f"{_fmt(v):>9}" for v in values) + f"{arrow}{better}")
     for item_id, doc_id, para, reason in report["stale_items"]:
         print(f"review {item_id}: {doc_id} para {para} {reason}")
     print(f"report: {out / 'report.md'}")
     if thresholds is not None:
-        failures = check(report["metrics"], thresholds)
+        failures = check(report, thresholds)
         for line in failures:
             print(line)
         return 1 if failures else 0

@@ -1,78 +1,82 @@
-"""Input policy: what a question may contain and what the assistant will not do.
+"""Input policy: the question later stages see, cleaned of everything that is not the question.
 
-Runs before retrieval, so nothing in a question can steer the rest of the pipeline:
+Runs before retrieval, so nothing in a message can steer the rest of the pipeline:
 control characters are dropped, over-long input is cut to a documented limit, personal
-details are replaced by placeholders (they are never echoed, stored or logged), and
-requests the assistant must refuse whatever the corpus says are recognised here.
-The patterns are policy, not knowledge of the guidance, which is why they live in code.
+details are replaced by placeholders (never echoed, stored or logged), and text wrapped
+around the question is set aside: injected instructions, chat-template markers, pasted
+signatures and protective markings.  The guard answers what it can: a real question inside
+an injection is answered with the injection ignored, and only a message with nothing
+legitimate left is declined.  Which questions are out of scope is decided later, with
+retrieval's help, by :mod:`assistant.scope`.  The patterns are data in
+``assistant/policy/wrappers.yaml``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from .errors import QuestionError
+from .policy import read_yaml
 from .redaction import redact
+from .text import word_tokens
 
-_INJECTION = re.compile(
-    r"ignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier) (?:instructions|rules|prompts?)"
-    r"|disregard (?:all |any |your )?(?:previous |prior )?(?:instructions|rules)"
-    r"|(?:print|reveal|show|repeat|output) (?:me )?(?:your |the )?(?:full |entire )?(?:system prompt|instructions|configuration|config)"
-    r"|you are now (?:an? )?(?:unrestricted|different|new|jailbroken|dan)"
-    r"|developer mode|jailbreak|no rules",
-    re.I,
-)
-_LOCATE_VICTIM = re.compile(
-    r"(?:find|track|trace|locate|work out|discover)\b.{0,40}\b(?:where|address|location)\b.{0,60}"
-    r"\b(?:victim|she|he|they)\b.{0,40}\b(?:lives?|living|moved|staying|is)\b"
-    r"|without (?:her|his|their|the victim'?s?) knowing",
-    re.I | re.S,
-)
-_OUT_OF_SCOPE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "jurisdiction",
-        re.compile(r"\b(?:scotland|scottish|police scotland|northern ireland|psni)\b", re.I),
-    ),
-    (
-        "sentencing",
-        re.compile(
-            r"\bsentencing (?:council|guidelines?)\b|\bstarting point\b|\bcategory [1-3][A-C]\b",
-            re.I,
-        ),
-    ),
-    (
-        "case decision",
-        re.compile(
-            r"\bwill (?:the )?cps (?:charge|prosecute|authorise)\b|\bwill (?:he|she|they|my suspect) be (?:charged|convicted)\b",
-            re.I,
-        ),
-    ),
-)
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-
-REFUSAL_REASONS = (
-    "empty",
-    "injection",
-    "locate_victim",
-    "jurisdiction",
-    "sentencing",
-    "case decision",
-    "not_found",
-)
+_SENTENCE_OR_LINE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass
-class Checked:
-    question: str  # cleaned, cut and redacted: the only form later stages see
+class CheckedQuestion:
+    question: str  # cleaned, cut, redacted and unwrapped: the only form later stages see
     notices: list[str] = field(default_factory=list)
-    refusal: str | None = None  # one of REFUSAL_REASONS
+    refusal: str | None = None  # "empty" or "injection"; scope refusals come later
     redacted: list[str] = field(default_factory=list)  # kinds of personal detail removed
+    set_aside: list[str] = field(default_factory=list)  # "injection", "signature"
 
 
-def check_question(raw: str, max_chars: int) -> Checked:
-    """Clean a question and decide whether policy refuses it before any retrieval."""
+@dataclass(frozen=True)
+class _Wrappers:
+    injection: tuple[re.Pattern[str], ...]
+    clause_joins: re.Pattern[str]
+    markers: re.Pattern[str]
+    lead_ins: re.Pattern[str]
+    signature: tuple[re.Pattern[str], ...]
+    sign_off: tuple[re.Pattern[str], ...]
+    messages: dict[str, str]
+
+
+@functools.cache
+def _wrappers() -> _Wrappers:
+    data = read_yaml("wrappers.yaml")
+    flags = re.IGNORECASE | re.MULTILINE
+
+    def each(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, flags) for p in data[key])
+
+    def joined(key: str) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in data[key]), flags)
+
+    messages = read_yaml("scope.yaml")["messages"]
+    return _Wrappers(
+        each("injection"),
+        joined("clause_joins"),
+        joined("markers"),
+        joined("lead_ins"),
+        each("signature"),
+        each("sign_off"),
+        {k: " ".join(str(v).split()) for k, v in messages.items()},
+    )
+
+
+def policy_message(key: str) -> str:
+    """One of the fixed texts in ``scope.yaml``'s ``messages`` (empty, injection, ...)."""
+    return _wrappers().messages[key]
+
+
+def check_question(raw: str, max_chars: int) -> CheckedQuestion:
+    """Clean a question, set its wrapper aside, and decline it only if nothing is left."""
     if not isinstance(raw, str):
         raise QuestionError("the question must be text")
     if (
@@ -80,7 +84,9 @@ def check_question(raw: str, max_chars: int) -> Checked:
         or sum(1 for ch in raw[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r")
         > 32
     ):
-        return Checked("", ["The question looked like binary data and was not read."], "empty")
+        return CheckedQuestion(
+            "", ["The question looked like binary data and was not read."], "empty"
+        )
     text = unicodedata.normalize("NFC", raw).translate(_CONTROL)
     # DEL and the C1 controls (U+007F-U+009F) are Cc too; format characters (Cf) include the
     # bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069).
@@ -104,13 +110,46 @@ def check_question(raw: str, max_chars: int) -> Checked:
             "Personal details (" + ", ".join(kinds) + ") were removed from your question and were "
             "not stored. Please record personal data on force systems, not in this tool."
         )
-    checked = Checked(text, notices, redacted=kinds)
-    if not re.search(r"\w", text):
-        checked.refusal = "empty"
-    elif _INJECTION.search(text):
-        checked.refusal = "injection"
-    elif _LOCATE_VICTIM.search(text):
-        checked.refusal = "locate_victim"
-    else:
-        checked.refusal = next((kind for kind, p in _OUT_OF_SCOPE if p.search(text)), None)
+    text, set_aside = unwrap(text)
+    checked = CheckedQuestion(text, notices, redacted=kinds, set_aside=set_aside)
+    if "injection" in set_aside:
+        notices.append(policy_message("injection_ignored"))
+    elif "signature" in set_aside:
+        notices.append(policy_message("wrapper_removed"))
+    if len(word_tokens(text)) < (2 if "injection" in set_aside else 1):
+        checked.refusal = "injection" if "injection" in set_aside else "empty"
+        checked.notices = [n for n in notices if n != policy_message("injection_ignored")]
     return checked
+
+
+def unwrap(text: str) -> tuple[str, list[str]]:
+    """The question without injected clauses, template markers and pasted signatures.
+
+    Returns the text and what was set aside.  A sign-off ("Kind regards", a ``--`` line)
+    starts a signature block that runs until a line asking something.
+    """
+    w = _wrappers()
+    found: list[str] = []
+    kept_lines = []
+    in_signature = False
+    for line in text.splitlines():
+        if any(p.search(line) for p in w.sign_off):
+            in_signature = True
+        elif in_signature and "?" in line:
+            in_signature = False
+        if in_signature or any(p.search(line) for p in w.signature):
+            found.append("signature")
+            continue
+        kept_lines.append(line)
+    text = w.markers.sub(" ", "\n".join(kept_lines))
+    kept: list[str] = []
+    for piece in _SENTENCE_OR_LINE.split(text):
+        if not any(p.search(piece) for p in w.injection):
+            kept.append(piece)
+            continue
+        found.append("injection")
+        clauses = w.clause_joins.split(piece)
+        kept.extend(c for c in clauses if c and not any(p.search(c) for p in w.injection))
+    cleaned = [w.lead_ins.sub("", " ".join(k.split())) for k in kept]
+    question = " ".join(c for c in cleaned if c).strip(" :;,-")
+    return question, list(dict.fromkeys(found))

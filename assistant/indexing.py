@@ -131,19 +131,23 @@ def _publish(
             collection_metadata={"hnsw:space": "cosine", "corpus_version": version},
         )
         chunks = planned.chunks
+        entries = [(c.chunk_id, c.embed_text, c.chroma_metadata()) for c in chunks]
+        entries += [entry for c in chunks for entry in c.ask_entries()]
         batch = max(1, min(settings.embed_batch_size * 8, int(client.get_max_batch_size())))
-        for start in range(0, len(chunks), batch):
-            part = chunks[start : start + batch]
+        for start in range(0, len(entries), batch):
+            part = entries[start : start + batch]
             store.add_texts(
-                [c.embed_text for c in part],
-                metadatas=[c.chroma_metadata() for c in part],
-                ids=[c.chunk_id for c in part],
+                [text for _, text, _ in part],
+                metadatas=[metadata for _, _, metadata in part],
+                ids=[entry_id for entry_id, _, _ in part],
             )
             if progress:
-                progress(min(start + batch, len(chunks)), len(chunks))
+                progress(min(start + batch, len(entries)), len(entries))
         stored = store._collection.count()
-        if stored != len(chunks):
-            raise StoreUnavailable(f"version {version}: stored {stored} of {len(chunks)} chunks")
+        if stored != len(entries):
+            raise StoreUnavailable(
+                f"version {version}: stored {stored} of {len(entries)} chunks and questions"
+            )
         checks = _write_artifacts(folder, version, planned)
         pointer = {
             "version": version,
@@ -193,7 +197,7 @@ def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any
 
     chunks = planned.chunks
     index = bm25s.BM25()
-    index.index([word_tokens(c.embed_text) or ["\u2205"] for c in chunks], show_progress=False)
+    index.index([word_tokens(c.keyword_text) or ["\u2205"] for c in chunks], show_progress=False)
     index.save(str(folder / "bm25"), show_progress=False)
     chunks_text = "".join(json.dumps(c.to_record()) + "\n" for c in chunks)
     write_atomic(folder / "chunks.jsonl", chunks_text)
@@ -218,6 +222,7 @@ def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any
         "version": version,
         "created_at": planned.report.started_at,
         "chunk_count": len(chunks),
+        "ask_count": sum(len(c.asks) for c in chunks),
         "chunks_sha256": chunks_sha256,
         "chunking": planned.chunking,
         "documents": documents,

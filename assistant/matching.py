@@ -20,6 +20,7 @@ bundled all-MiniLM-L6-v2 model; ``agreement`` reports how often the matcher agre
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -30,9 +31,9 @@ import numpy as np
 
 from .embedding import Embedder
 from .errors import EvaluationError
+from .policy import read_yaml
 from .text import normalise, split_sentences, token_overlap
 
-TIERS = ((0.80, 0.0), (0.50, 0.6), (0.35, 0.75), (0.20, 1.0))  # (least cosine, least overlap)
 SUPPORT_COSINE = 0.80  # a generated sentence vs its best cited-passage sentence
 SUPPORT_OVERLAP = 0.6
 
@@ -114,6 +115,48 @@ def _names(fact: str) -> list[list[str]]:
     return [[w for w in run if w[0].isupper()] for run in runs if any(w[0].isupper() for w in run)]
 
 
+@dataclass(frozen=True)
+class _Rules:
+    tiers: tuple[tuple[float, float], ...]
+    required: tuple[re.Pattern[str], ...]
+    excluded: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...]  # (words, unless)
+    acting: re.Pattern[str]
+    actors: tuple[re.Pattern[str], ...]
+    optional_acronyms: frozenset[str]
+
+
+def _group(words: Sequence[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(str(w)) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+@functools.cache
+def rules() -> _Rules:
+    """The matcher's calibrated vocabulary and tiers (``assistant/policy/matcher.yaml``)."""
+    data = read_yaml("matcher.yaml")
+    return _Rules(
+        tuple((float(c), float(o)) for c, o in data["tiers"]),
+        tuple(_group(g) for g in data["required"]),
+        tuple(
+            (_group(e["words"]), _group(e["unless"]) if e.get("unless") else None)
+            for e in data["excluded"]
+        ),
+        re.compile(data["acting"], re.IGNORECASE),
+        tuple(_group(g) for g in data["actors"]),
+        frozenset(str(a) for a in data["optional_acronyms"]),
+    )
+
+
+def _actors(text: str) -> set[int]:
+    """The groups of the parties that act ("the defendant or the chief officer can apply"):
+    those named in the clause before the first "can apply", "may appeal", "must notify"."""
+    acting = rules().acting.search(text)
+    if acting is None:
+        return set()
+    before = re.split(r"[.;:,]\s", text[: acting.start()])[-1]
+    return {i for i, p in enumerate(rules().actors) if p.search(before)}
+
+
 def key_terms(fact: str) -> tuple[set[str], set[str], list[list[str]]]:
     """(numbers, acronyms, capitalised name runs) a sentence must contain to state ``fact``."""
     return _numbers(fact), _acronyms(fact), _names(fact)
@@ -123,15 +166,26 @@ def missing_key_terms(fact: str, sentence: str) -> list[str]:
     numbers, acronyms, names = key_terms(fact)
     have = _numbers(sentence)
     missing = sorted(n for n in numbers if n not in have)
-    missing += sorted(a for a in acronyms if not _has_acronym(a, sentence))
-    words = set(re.findall(r"[a-z][\w'-]*", normalise(sentence)))
+    optional = rules().optional_acronyms
+    missing += sorted(a for a in acronyms if a not in optional and not _has_acronym(a, sentence))
+    words = {re.sub(r"'s$", "", w) for w in re.findall(r"[a-z][\w'-]*", normalise(sentence))}
     for run in names:
         initials = "".join(w[0] for w in run).upper()
         if len(run) > 1 and re.search(rf"\b{initials}s?\b", sentence):
             continue
-        missing += [w for w in run if w.lower() not in words]
+        missing += [w for w in run if re.sub(r"'s$", "", w.lower()) not in words]
     if _NEGATED.search(fact) and not _NEGATION.search(sentence):
         missing.append("(negation)")
+    for group in rules().required:
+        if (m := group.search(fact)) and not group.search(sentence):
+            missing.append(m.group(0))
+    for group, unless in rules().excluded:
+        speaks_of_both = unless is not None and unless.search(sentence)
+        if (m := group.search(sentence)) and not group.search(fact) and not speaks_of_both:
+            missing.append(f"(not about {m.group(0)})")
+    fact_actors, sentence_actors = _actors(fact), _actors(sentence)
+    if fact_actors and sentence_actors and not fact_actors & sentence_actors:
+        missing.append("(a different party)")
     return missing
 
 
@@ -148,7 +202,7 @@ class FactMatch:
 def judge(cosine: float, overlap: float, missing_terms: Sequence[str]) -> bool:
     if missing_terms:
         return False
-    return any(cosine >= c and overlap >= o for c, o in TIERS)
+    return any(cosine >= c and overlap >= o for c, o in rules().tiers)
 
 
 def overlap(fact: str, sentence: str) -> float:
@@ -175,7 +229,16 @@ class FactMatcher:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
-    def score(self, fact: str, sentence: str) -> FactMatch:
+    def score(self, fact: str, text: str) -> FactMatch:
+        """Whether ``text`` states ``fact``; a quote of several sentences states it when one
+        of its sentences does, so a neighbouring sentence cannot change the verdict."""
+        sentences = split_sentences(text)
+        if len(sentences) <= 1:
+            return self._score(fact, text)
+        found = max((self._score(fact, s) for s in sentences), key=lambda m: (m.found, m.cosine))
+        return FactMatch(fact, found.found, text, found.cosine, found.overlap, found.missing_terms)
+
+    def _score(self, fact: str, sentence: str) -> FactMatch:
         vectors = self.vectors([fact, sentence])
         cosine = float(vectors[0] @ vectors[1])
         share = overlap(fact, sentence)

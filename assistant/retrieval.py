@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .embedding import Embedder
+from .policy import Scorer, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
 from .store import IndexSnapshot
@@ -37,6 +38,7 @@ class Passage:
     score: float  # fused score, higher is better
     dense: float  # cosine similarity with the query
     rank: int
+    ask: float = 0.0  # cosine similarity of the query with the closest question it answers
 
 
 @dataclass
@@ -47,10 +49,32 @@ class Retrieval:
     expansions: dict[str, str] = field(default_factory=dict)
     follow_up: bool = False
     context: list[Passage] = field(default_factory=list)  # sibling paragraphs of the best hits
+    parts: list[str] = field(default_factory=list)  # the question's parts, each searched too
+    part_vectors: np.ndarray | None = None  # one row per part when there are several
+    related: list[str] = field(default_factory=list)  # related-terms text searched with it
 
     @property
     def top_dense(self) -> float:
-        return max((p.dense for p in self.passages), default=0.0)
+        """How close the best passage, or a question it answers, is to the question."""
+        return max((max(p.dense, p.ask) for p in self.passages), default=0.0)
+
+
+@dataclass(frozen=True)
+class Query:
+    searched: list[str]  # the expanded question, then each of its parts when it has several
+    parts: list[str]
+    expansions: dict[str, str]  # glossary abbreviations found -> their expansion
+    related: list[str]  # related-terms text added
+    follow_up: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A paragraph some search found, with the evidence that it answers the question."""
+
+    chunk: Chunk
+    features: dict[str, float]
+    probability: float
 
 
 class Glossary:
@@ -111,8 +135,15 @@ def fold_history(question: str, history: list[str], turns: int) -> tuple[str, bo
 class Retriever:
     """Searches one index snapshot; cheap to build per snapshot, safe to share across threads."""
 
-    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        embedder: Embedder,
+        settings: Settings,
+        scorer: Scorer | None = None,
+    ) -> None:
         self.snapshot = snapshot
+        self.scorer = scorer or passage_scorer()
         self.embedder = embedder
         self.settings = settings
         self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id)
@@ -140,42 +171,111 @@ class Retriever:
         guidance holds it, and the answer says so.
         """
         s = self.settings
-        query, follow_up = fold_history(focus(question), history or [], s.history_turns)
-        expansions = self.glossary.expand(query)
-        expanded = " ".join([query, *(f"({t}: {e})" for t, e in expansions.items())])
-        vector = self.embedder.encode([expanded])[0]
-        dense = self.snapshot.dense_search(vector, s.candidate_k)
-        keyword = self.snapshot.keyword_search(expanded, s.candidate_k)
-        fused: dict[str, float] = {}
-        for weight, ranking in ((s.dense_weight, dense), (s.bm25_weight, keyword)):
-            for rank, (chunk_id, _) in enumerate(ranking):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
-        for chunk_id in fused:
-            chunk = self.snapshot.by_id[chunk_id]
-            if chunk.doc_id == s.glossary_doc_id:
-                fused[chunk_id] *= s.glossary_weight
-            if audience and chunk.audiences and audience not in chunk.audiences:
-                fused[chunk_id] *= s.audience_weight
-        cosine = dict(dense)
-        ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        missing = [cid for cid in ordered[: s.retrieve_k * 3] if cid not in cosine]
-        if missing:
-            vectors = self.embedder.embed_cached(
-                [self.snapshot.by_id[c].embed_text for c in missing]
-            )
-            cosine.update({c: float(v @ vector) for c, v in zip(missing, vectors, strict=True)})
+        query = self.query(question, history)
+        vectors = self.embedder.encode(query.searched)
+        candidates = self.candidates(query.searched, vectors, audience)
+        ordered = sorted(candidates, key=lambda c: -c.probability)
         passages: list[Passage] = []
-        for chunk_id in ordered:
-            chunk = self.snapshot.by_id[chunk_id]
+        for candidate in ordered:
+            chunk = candidate.chunk
             if any(_near_duplicate(chunk, p.chunk) for p in passages):
                 continue
             passages.append(
-                Passage(chunk, fused[chunk_id], cosine.get(chunk_id, 0.0), len(passages))
+                Passage(
+                    chunk,
+                    candidate.probability,
+                    candidate.features["dense_whole"],
+                    len(passages),
+                    candidate.features["ask"],
+                )
             )
             if len(passages) == s.retrieve_k:
                 break
+        vector = vectors[0]
         context = self._siblings(passages[: s.context_passages], passages, vector)
-        return Retrieval(expanded, vector, passages, expansions, follow_up, context)
+        return Retrieval(
+            query.searched[0],
+            vector,
+            passages,
+            query.expansions,
+            query.follow_up,
+            context,
+            query.parts,
+            vectors[1:] if len(query.parts) > 1 else None,
+            query.related,
+        )
+
+    def query(self, question: str, history: list[str] | None = None) -> Query:
+        """What is searched for ``question``: folded with the conversation, expanded, split."""
+        text, follow_up = fold_history(focus(question), history or [], self.settings.history_turns)
+        expansions = self.glossary.expand(text)
+        related = [g.add for g in related_terms() if g.pattern.search(text)]
+        expanded = " ".join(
+            [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
+        )
+        parts = question_parts(text)
+        searched = [expanded, *(parts if len(parts) > 1 else [])]
+        return Query(searched, parts, expansions, related, follow_up)
+
+    def candidates(
+        self, searched: list[str], vectors: np.ndarray, audience: str | None = None
+    ) -> list[Candidate]:
+        """Every paragraph any search found for the question or one of its parts, scored.
+
+        Each text is searched three ways: paragraph vectors, the vectors of the questions
+        each paragraph answers, and BM25 over the paragraph with its headings and questions.
+        A candidate's features are its best value over the texts, so each part of a two-part
+        question brings its own paragraphs; ``assistant/policy/weights.yaml`` turns them
+        into a probability that the paragraph answers the question.
+        """
+        s = self.settings
+        asks: dict[str, float] = {}
+        bm25: dict[str, float] = {}
+        rrf: dict[str, float] = {}
+        for i, (text, vector) in enumerate(zip(searched, vectors, strict=True)):
+            keyword_query = text if i == 0 else self._with_expansions(text)
+            keyword = self.snapshot.keyword_search(keyword_query, s.candidate_k)
+            top = keyword[0][1] if keyword else 1.0
+            for chunk_id, score in keyword:
+                bm25[chunk_id] = max(bm25.get(chunk_id, 0.0), score / top)
+            ask_hits = self.snapshot.ask_search(vector, s.candidate_k * 2)
+            for chunk_id, score in ask_hits:
+                asks[chunk_id] = max(asks.get(chunk_id, 0.0), score)
+            dense = self.snapshot.dense_search(vector, s.candidate_k)
+            for weight, ranking in (
+                (s.dense_weight, dense),
+                (s.ask_weight, ask_hits),
+                (s.bm25_weight, keyword),
+            ):
+                for rank, (chunk_id, _) in enumerate(ranking[: s.candidate_k]):
+                    rrf[chunk_id] = rrf.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
+        ids = list(rrf)
+        if not ids:
+            return []
+        chunks = [self.snapshot.by_id[c] for c in ids]
+        cosines = self.sentence_vectors([c.embed_text for c in chunks]) @ vectors.T
+        scale = len(searched) * (s.dense_weight + s.ask_weight + s.bm25_weight) / (s.rrf_k + 1)
+        found: list[Candidate] = []
+        for i, (chunk_id, chunk) in enumerate(zip(ids, chunks, strict=True)):
+            features = {
+                "dense": float(cosines[i].max()),
+                "dense_whole": float(cosines[i, 0]),
+                "ask": asks.get(chunk_id, 0.0),
+                "bm25": bm25.get(chunk_id, 0.0),
+                "rrf": rrf[chunk_id] / scale,
+                "glossary": float(chunk.doc_id == s.glossary_doc_id),
+            }
+            probability = self.scorer.probability(features)
+            if audience and chunk.audiences and audience not in chunk.audiences:
+                probability *= s.audience_weight
+            found.append(Candidate(chunk, features, probability))
+        return found
+
+    def _with_expansions(self, text: str) -> str:
+        """A part of the question with its own glossary and related-terms expansions."""
+        extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
+        extra += [g.add for g in related_terms() if g.pattern.search(text)]
+        return " ".join([text, *extra])
 
     def _siblings(
         self, best: list[Passage], taken: list[Passage], vector: np.ndarray
@@ -217,6 +317,22 @@ class Retriever:
         if not sentences:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([self._sentence_vectors[t] for t in sentences])
+
+
+_PART_BREAK = re.compile(
+    r"[?;]\s+|\?$|\n+|,?\s+(?:and|also|plus)\s+(?=(?:how|what|when|where|who|which|why|is|are|can|could|does|do|did|should|must|will|would|has|have)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """A multi-part question answered part by part: split at question marks and semicolons,
+    and at "and" before a new question word ("... and how long does it last?")."""
+    pieces = [p.strip() for p in _PART_BREAK.split(question) if p and p.strip()]
+    parts = [p for p in pieces if len(word_tokens(p)) >= 2]
+    if len(parts) > 4:
+        return [question]
+    return parts or [question]
 
 
 def _section_key(chunk: Chunk) -> tuple[str, tuple[str, ...]]:

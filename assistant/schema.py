@@ -149,7 +149,28 @@ class Chunk:
             "position": self.position,
             "audience": self.audience,
             "kind": self.kind,
+            "entry": "chunk",
         }
+
+    def ask_entries(self) -> list[tuple[str, str, dict[str, str | int]]]:
+        """(id, text, metadata) of the questions this chunk answers, indexed beside it.
+
+        Each resolves to the chunk (``of``), which is what is quoted and cited: the question
+        only helps a differently worded query find the paragraph.
+        """
+        return [
+            (
+                f"{self.chunk_id}?ask{i}",
+                ask,
+                {"entry": "ask", "of": self.chunk_id, "doc_id": self.doc_id},
+            )
+            for i, ask in enumerate(self.asks)
+        ]
+
+    @property
+    def keyword_text(self) -> str:
+        """What BM25 indexes: the text with its headings, and the questions it answers."""
+        return " ".join([self.embed_text, *self.asks])
 
 
 def compose_embed_text(title: str, heading_path: tuple[str, ...], text: str) -> str:

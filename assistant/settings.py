@@ -79,16 +79,15 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    ask_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight in fusion of the ranking by the questions each paragraph answers "
+        "(written beside the paragraph in the notes).",
+    )
     glossary_doc_id: str = Field(
         "glossary",
         description="doc_id of the glossary whose 'TERM — Expansion.' entries expand queries.",
-    )
-    glossary_weight: float = Field(
-        0.7,
-        ge=0,
-        le=1,
-        description="Factor on the glossary's fused scores, so a one-line definition does not "
-        "crowd out the note that explains the point.",
     )
     context_passages: int = Field(
         2,
@@ -115,7 +114,14 @@ class Settings(BaseSettings):
 
     # --- answering ---
     answer_max_sentences: int = Field(
-        6, ge=1, le=20, description="Most sentences in an extractive answer."
+        4, ge=1, le=20, description="Most quotes in an extractive answer."
+    )
+    answer_max_words: int = Field(
+        75,
+        ge=10,
+        le=1000,
+        description="Most words in an extractive answer; quotes after the first are added only "
+        "while they fit, so answers stay short enough to read on a phone.",
     )
     refusal_threshold: float = Field(
         0.34,

@@ -222,11 +222,30 @@ class IndexSnapshot:
         return self.version
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
-        k = min(k, len(self.chunks))
+        """(chunk id, cosine similarity) of the nearest paragraphs, best first."""
+        asks = "ask_count" in self.manifest  # versions built before asks hold chunks only
+        return self._search(vector, min(k, len(self.chunks)), {"entry": "chunk"} if asks else None)
+
+    def ask_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest questions a paragraph answers.
+
+        A paragraph with several close questions appears once, with its best one.
+        """
+        count = int(self.manifest.get("ask_count", 0))
+        if not count:
+            return []
+        best: dict[str, float] = {}
+        for ask_id, score in self._search(vector, min(k, count), {"entry": "ask"}):
+            chunk_id = ask_id.rsplit("?ask", 1)[0]
+            best[chunk_id] = max(score, best.get(chunk_id, -1.0))
+        return sorted(best.items(), key=lambda hit: -hit[1])
+
+    def _search(
+        self, vector: np.ndarray, k: int, where: dict[str, str] | None
+    ) -> list[tuple[str, float]]:
         try:
             hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
-                vector.tolist(), k=k
+                vector.tolist(), k=k, filter=where
             )
         except Exception as first:
             # A Chroma server that restarted (or came back) needs a fresh client and
@@ -235,7 +254,7 @@ class IndexSnapshot:
                 with self._lock:
                     self._vectors = self._open_vectors()
                 hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
-                    vector.tolist(), k=k
+                    vector.tolist(), k=k, filter=where
                 )
             except Exception as exc:
                 reason = exc if isinstance(exc, StoreUnavailable) else first

@@ -1,8 +1,11 @@
 """Answer benchmark: our pipeline against a naive LangChain baseline, in one process.
 
-Prints warm latency (p50/p95) for retrieval and whole answers over the public gold questions,
-and quality numbers scored the same way for both systems.  Numbers only, no assertions.
-See bench/README.md.
+Prints warm latency (p50/p95) for retrieval and whole answers over the gold questions, and
+answer quality for both systems scored the same way, per split (dev, test): facts in the
+top 3 passages, facts stated, first sentence direct, off-point sentences, median words,
+refusals.  The baseline (1000/200 character chunks, Chroma, the same embeddings, top 4
+chunks) is also cut to our answer's length for the same question, so quality per word is
+compared.  Numbers only, no assertions.  See bench/README.md.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +41,8 @@ def main() -> None:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from assistant.answering import Assistant
-    from assistant.evaluation import load_gold
+    from assistant.evaluation import answer_words
+    from assistant.gold import SPLITS, GoldItem, load_gold
     from assistant.guard import check_question
     from assistant.indexing import ingest
     from assistant.loading import iter_corpus_files, load_document
@@ -53,10 +58,10 @@ def main() -> None:
     assistant = Assistant(settings)
     matcher = FactMatcher(assistant.embedder)
 
-    # --- ours: warm up, then time retrieval and whole answers separately
     def history_for(index: int) -> list[str]:
         return [gold[index - 1].question] if "follow_up" in gold[index].tags and index else []
 
+    # --- ours: warm up, then time retrieval and whole answers separately
     answers = [assistant.ask(item.question, history_for(i)) for i, item in enumerate(gold)]
     retrieval_ms: list[float] = []
     answer_ms: list[float] = []
@@ -89,7 +94,7 @@ def main() -> None:
         collection_name="baseline",
         collection_metadata={"hnsw:space": "cosine"},
     )
-    baseline_answers = [store.similarity_search(item.question, k=4) for item in gold]
+    baseline_docs = [store.similarity_search(item.question, k=4) for item in gold]
     baseline_ms: list[float] = []
     for _ in range(args.rounds):
         for item in gold:
@@ -97,95 +102,83 @@ def main() -> None:
             store.similarity_search(item.question, k=4)
             baseline_ms.append((time.perf_counter() - start) * 1000)
 
-    # --- score both the same way
-    def fact_recall(sentences_per_item: list[list[str]]) -> float:
-        scores = []
-        for item, sentences in zip(gold, sentences_per_item, strict=True):
-            if item.answerable and item.expected_facts:
-                found = sum(matcher.match(f, sentences).found for f in item.expected_facts)
-                scores.append(found / len(item.expected_facts))
-        return statistics.mean(scores)
+    # --- score both the same way, on the same items
+    by_id = assistant.retriever().snapshot.by_id
 
-    def words(sentences_per_item: list[list[str]]) -> float:
-        return statistics.mean(
-            sum(len(s.split()) for s in sentences)
-            for item, sentences in zip(gold, sentences_per_item, strict=True)
-            if item.answerable
-        )
+    def states(item: GoldItem, sentences: Sequence[str]) -> list[set[str]]:
+        return [{f for f in item.expected_facts if matcher.score(f, s).found} for s in sentences]
 
-    ours_sentences = [[] if a.refused else [s.text for s in a.sentences] for a in answers]
-    base_sentences = [
-        [s for d in docs for s in split_sentences(d.page_content)] for docs in baseline_answers
-    ]
-
-    paragraph_text = {
-        (c.doc_id, p): c.text for c in assistant.retriever().snapshot.chunks for p in c.paragraphs
-    }
-
-    def cited_precision_ours() -> float:
-        hits = total = 0
-        for item, answer in zip(gold, answers, strict=True):
-            if not item.answerable or answer.refused or not item.expected_sections:
-                continue
-            for c in answer.citations:
-                total += 1
-                hits += any(
-                    c.doc_id == d and p in c.paragraphs.split("-")
-                    for d, p in item.expected_sections
-                )
-        return hits / total
-
-    def cited_precision_baseline() -> float:
-        hits = total = 0
-        for item, docs in zip(gold, baseline_answers, strict=True):
-            if not item.answerable or not item.expected_sections:
-                continue
-            wanted = [paragraph_text.get(key, "") for key in item.expected_sections]
-            for d in docs:
-                total += 1
-                hits += any(w and w[:120] in d.page_content for w in wanted)
-        return hits / total
-
-    refusals_ours = sum(a.refused for a, i in zip(answers, gold, strict=True) if not i.answerable)
-    unanswerable = sum(not i.answerable for i in gold)
+    def quality(rows: list[tuple[GoldItem, list[str], list[str] | None]]) -> dict[str, float]:
+        """rows: (item, answer sentences, top-3 passage sentences or None)."""
+        recall, direct, coverage, words = [], [], [], []
+        off = total = 0
+        for item, sentences, top in rows:
+            stated = states(item, sentences)
+            recall.append(len(set().union(*stated)) / len(item.expected_facts) if stated else 0.0)
+            direct.append(float(bool(stated) and bool(stated[0])))
+            off += sum(not s for s in stated)
+            total += len(stated)
+            words.append(sum(len(s.split()) for s in sentences))
+            if top is not None:
+                found = sum(matcher.match(f, top).found for f in item.expected_facts)
+                coverage.append(found / len(item.expected_facts))
+        return {
+            "passage fact coverage (top 3)": statistics.mean(coverage) if coverage else 0.0,
+            "fact recall": statistics.mean(recall),
+            "first sentence direct": statistics.mean(direct),
+            "off-point sentences (no fact)": off / max(1, total),
+            "median words": statistics.median(words),
+        }
 
     def truncated(sentences: list[str], budget: int) -> list[str]:
         kept: list[str] = []
         for sentence in sentences:
-            if sum(len(k.split()) for k in kept) + len(sentence.split()) > budget:
+            if kept and sum(len(k.split()) for k in kept) + len(sentence.split()) > budget:
                 break
             kept.append(sentence)
         return kept
 
-    # The baseline cut to the length of our answer for the same question: quality per word.
-    base_same_length = [
-        truncated(base, sum(len(s.split()) for s in ours)) if ours else []
-        for ours, base in zip(ours_sentences, base_sentences, strict=True)
-    ]
-    rec_ours, rec_base = fact_recall(ours_sentences), fact_recall(base_sentences)
-    rec_base_same = fact_recall(base_same_length)
-    words_ours, words_base = words(ours_sentences), words(base_sentences)
-    prec_ours, prec_base = cited_precision_ours(), cited_precision_baseline()
-
     print(
-        f"questions {len(gold)}, rounds {args.rounds}, corpus version {assistant.retriever().snapshot.version}"
+        f"questions {len(gold)}, rounds {args.rounds}, "
+        f"corpus version {assistant.retriever().snapshot.version}"
     )
-    print(f"{'':36}{'ours':>12}{'baseline':>12}{'ratio':>9}")
+    print(f"{'':40}{'ours':>10}{'baseline':>10}{'ratio':>9}")
     rows = [
         ("retrieval p50 ms", pct(retrieval_ms, 0.5), pct(baseline_ms, 0.5)),
         ("retrieval p95 ms", pct(retrieval_ms, 0.95), pct(baseline_ms, 0.95)),
         ("whole answer p50 ms", pct(answer_ms, 0.5), pct(baseline_ms, 0.5)),
         ("whole answer p95 ms", pct(answer_ms, 0.95), pct(baseline_ms, 0.95)),
-        ("fact recall (answerable)", rec_ours, rec_base),
-        ("fact recall, baseline cut to our length", rec_ours, rec_base_same),
-        ("cited-passage precision", prec_ours, prec_base),
-        ("answer length, words", words_ours, words_base),
-        ("facts found per 100 words", 100 * rec_ours / words_ours, 100 * rec_base / words_base),
-        ("refusals of unanswerable", refusals_ours / unanswerable, 0.0),
     ]
-    for name, ours, base in rows:
-        ratio = f"{ours / base:8.2f}x" if base else "      -"
-        print(f"{name:36}{ours:12.3f}{base:12.3f}{ratio}")
+    for split in SPLITS:
+        index = [i for i, g in enumerate(gold) if g.split == split]
+        scored = [i for i in index if gold[i].answerable and gold[i].expected_facts]
+        if not index:
+            continue
+        ours_rows, base_rows = [], []
+        for i in scored:
+            answer = answers[i]
+            ours = [] if answer.refused else [s.text for s in answer.sentences]
+            top = [s for c in answer.retrieved[:3] if c in by_id for s in split_sentences(by_id[c].text)]
+            base = [s for d in baseline_docs[i] for s in split_sentences(d.page_content)]
+            budget = answer_words(answer.text) if not answer.refused else 0
+            ours_rows.append((gold[i], ours, top))
+            base_top = [s for d in baseline_docs[i][:3] for s in split_sentences(d.page_content)]
+            base_rows.append((gold[i], truncated(base, budget) if budget else [], base_top))
+        ours_q, base_q = quality(ours_rows), quality(base_rows)
+        rows.append((f"[{split}] items scored", float(len(scored)), float(len(scored))))
+        for name in ours_q:
+            rows.append((f"[{split}] {name}", ours_q[name], base_q[name]))
+        unanswerable = [i for i in index if not gold[i].answerable]
+        answerable = [i for i in index if gold[i].answerable]
+        if unanswerable:
+            rate = sum(answers[i].refused for i in unanswerable) / len(unanswerable)
+            rows.append((f"[{split}] refusal accuracy", rate, 0.0))
+        if answerable:
+            rate = sum(answers[i].refused for i in answerable) / len(answerable)
+            rows.append((f"[{split}] false refusals", rate, 0.0))
+    for name, ours_value, base_value in rows:
+        ratio = f"{ours_value / base_value:8.2f}x" if base_value else "       -"
+        print(f"{name:40}{ours_value:10.3f}{base_value:10.3f}{ratio}")
 
 
 if __name__ == "__main__":

@@ -120,8 +120,16 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
             errors.append(f"{path.name}:{line}: paragraph {key} has {words} words (limit {MAX_WORDS})")
 
     seen_title = False
+    comment_from = None  # line where an open <!-- ... --> comment started
     for line, text in body:
         stripped = text.strip()
+        # A comment (such as a paragraph annotation) is not quoted text: its lines are
+        # neither paragraph words nor bullets.
+        if comment_from is not None or stripped.startswith("<!--"):
+            comment_from = comment_from or line
+            if "-->" in stripped:
+                comment_from = None
+            continue
         if not stripped:
             close()
             current = None
@@ -167,6 +175,8 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
             where = "before the title" if not seen_title else "outside a numbered paragraph"
             errors.append(f"{path.name}:{line}: text {where}: {stripped[:40]!r}")
     close()
+    if comment_from is not None:
+        errors.append(f"{path.name}:{comment_from}: comment opened with '<!--' is never closed")
     if section == 0:
         errors.append(f"{path.name}: no '## N' sections found")
     return errors, paras
@@ -196,6 +206,18 @@ def test_corpus_has_notes():
 def test_markdown_note(name):
     errors = PARSED[name][2]
     assert not errors, "\n".join(errors)
+
+
+def test_annotation_comments_are_not_paragraph_text():
+    """An annotation after a paragraph is neither its words nor a bullet list; an unclosed
+    comment is reported with the line it opens on."""
+    lines = ["# T", "", "## 1 S", "", "1.1 Text of the rule.", "<!--", "kind: rule",
+             "asks:", "  - a question?", "-->", "", "1.2 Next."]
+    body = list(enumerate(lines, 10))
+    errors, paras = parse_body(Path("note.md"), body)
+    assert not errors and paras == {"1.1": "Text of the rule.", "1.2": "Next."}
+    errors, _ = parse_body(Path("note.md"), body[:-3])
+    assert errors == ["note.md:15: comment opened with '<!--' is never closed"]
 
 
 def test_doc_ids_unique():

@@ -8,6 +8,8 @@ malformed file fails at start-up with one line naming the file and the problem.
 from __future__ import annotations
 
 import functools
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,3 +122,91 @@ def metrics() -> dict[str, Metric]:
             str(key), str(entry["label"]), str(entry["better"]), str(entry["explain"])
         )
     return found
+
+
+@dataclass(frozen=True)
+class RelatedGroup:
+    when: tuple[str, ...]
+    add: str
+    pattern: re.Pattern[str]
+
+
+@functools.cache
+def related_terms() -> tuple[RelatedGroup, ...]:
+    """Officers' words beside the notes' words (``related_terms.yaml``)."""
+    groups = []
+    for number, entry in enumerate(read_yaml("related_terms.yaml")["groups"], 1):
+        when = tuple(str(w).lower() for w in entry.get("when") or ())
+        add = str(entry.get("add") or "").strip()
+        if not when or not add:
+            raise SettingsError(
+                f"policy file related_terms.yaml: group {number} needs 'when' and 'add'"
+            )
+        alternatives = "|".join(
+            re.escape(w).replace("\\ ", r"\s+") for w in sorted(when, key=len, reverse=True)
+        )
+        groups.append(
+            RelatedGroup(when, add, re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I))
+        )
+    return tuple(groups)
+
+
+PASSAGE_FEATURES = ("dense", "dense_whole", "ask", "bm25", "rrf", "glossary")
+SENTENCE_FEATURES = (
+    "cos_part",
+    "cos_whole",
+    "coverage",
+    "rank",
+    "passage_score",
+    "passage_dense",
+    "passage_ask",
+    "first_in_paragraph",
+    "sibling",
+    "glossary",
+    "words",
+    "cos_gap",
+    "coverage_gap",
+    "type_asked",
+    "type_match",
+    "kind_rule",
+)
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A logistic model: P(it answers the question) = sigmoid(bias + weights . features).
+
+    The retriever scores paragraphs with one and the extractive answerer scores quotable
+    sentences with another; ``weights.yaml`` holds both, fitted on the gold set's dev split
+    by ``scripts/fit_weights.py``.
+    """
+
+    bias: float
+    weights: dict[str, float]
+    floor: float  # least probability to be kept (sentences after the first)
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _scorer(section: str, names: tuple[str, ...]) -> Scorer:
+    data = read_yaml("weights.yaml")[section]
+    unknown = sorted(set(data["weights"]) - set(names))
+    if unknown:
+        raise SettingsError(f"policy file weights.yaml: {section} names unknown features {unknown}")
+    return Scorer(
+        float(data["bias"]),
+        {k: float(v) for k, v in data["weights"].items()},
+        float(data.get("floor", 0.0)),
+    )
+
+
+@functools.cache
+def passage_scorer() -> Scorer:
+    return _scorer("passage", PASSAGE_FEATURES)
+
+
+@functools.cache
+def sentence_scorer() -> Scorer:
+    return _scorer("sentence", SENTENCE_FEATURES)

@@ -24,7 +24,8 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.eval import list_runs, load_thresholds, run_dir, write_report
-from assistant.evaluation import run_evaluation, stale_gold_items
+from assistant.evaluation import run_evaluation
+from assistant.gold import stale_gold_items
 from assistant.ui import common
 from assistant.ui.quality_charts import (
     describe,

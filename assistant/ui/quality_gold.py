@@ -18,8 +18,8 @@ from typing import Any
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.evaluation import append_gold_item, load_gold, next_item_id
 from assistant.feedback import FeedbackRecord
+from assistant.gold import append_gold_item, load_gold, next_item_id
 from assistant.text import split_sentences
 from assistant.ui import common
 

@@ -1,0 +1,290 @@
+"""The extractive answerer: the fewest quoted sentences that answer the question, best first.
+
+No language model runs by default, so the answer quotes the guidance.  What makes a quote
+useful to an officer is decided here:
+
+* the unit quoted is a sentence, or a sentence with the one it leans on ("In that situation
+  ..."), never half of a thought (``assistant/policy/answers.yaml``);
+* each unit gets a probability that it states what the question (or one part of it) asks,
+  from a small logistic model over similarity, word coverage and the passage's rank, whose
+  weights are fitted on the gold set's dev split (``assistant/policy/weights.yaml``);
+* the first line is the unit most likely to answer the first part, then each other part's
+  best unit, then further units only while they clear an absolute floor and the answer stays
+  within ``answer_max_words``: an answer stops at what it knows, it never pads to a count;
+* case reports and background are quoted only when the question asks for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .citations import cite
+from .guard import CheckedQuestion
+from .policy import Scorer, paragraph_vocabulary, read_yaml, sentence_scorer
+from .retrieval import Passage, Retrieval, Retriever
+from .schema import Answer, AnswerSentence, Citation
+from .settings import Settings
+from .text import split_sentences, token_overlap
+
+
+@dataclass(frozen=True)
+class _Cutting:
+    opener: re.Pattern[str]  # a sentence that leans on the one before it
+    announcing: re.Pattern[str]  # a sentence that announces the one after it
+    types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
+    asked_by_question: float  # ask similarity at which a background paragraph is asked for
+
+
+@functools.cache
+def _cutting() -> _Cutting:
+    data = read_yaml("answers.yaml")
+    words = sorted((str(w) for w in data["dependent_openers"]), key=len, reverse=True)
+    flags = re.IGNORECASE
+    return _Cutting(
+        re.compile(rf"^(?:{'|'.join(re.escape(w) for w in words)})\b", flags),
+        re.compile(str(data["announcing"]), flags),
+        tuple(
+            (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
+            for t in data["answer_types"].values()
+        ),
+        float(data["asked_by_question"]),
+    )
+
+
+@dataclass
+class Unit:
+    """What may be quoted: consecutive sentences of one passage that stand on their own."""
+
+    sentences: list[str]
+    passage: Passage
+    first: int  # index of its first sentence in the passage
+    sibling: bool
+    features: list[dict[str, float]] = field(default_factory=list)  # one per question part
+    probabilities: list[float] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+def units_of(passage: Passage, sibling: bool) -> list[Unit]:
+    """Sentences grouped with the sentence each leans on, in the passage's order."""
+    units: list[Unit] = []
+    cutting = _cutting()
+    for i, sentence in enumerate(split_sentences(passage.chunk.text)):
+        leans_back = units and (
+            cutting.opener.match(sentence) or cutting.announcing.search(units[-1].sentences[-1])
+        )
+        if leans_back:
+            units[-1].sentences.append(sentence)
+        else:
+            units.append(Unit([sentence], passage, i, sibling))
+    return units
+
+
+def _asked_for(passage: Passage) -> bool:
+    """A case report or background paragraph the question is itself about: ranked first, or
+    one of the questions written beside it is close to the question."""
+    return passage.rank == 0 or passage.ask >= _cutting().asked_by_question
+
+
+def asked_kinds(question: str) -> set[str]:
+    """Kinds quoted only on request (case reports, background) that this question asks for."""
+    lowered = question.lower()
+    return {
+        kind
+        for kind, words in paragraph_vocabulary().asked_for.items()
+        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
+    }
+
+
+class ExtractiveAnswerer:
+    """Builds a quoted, cited answer from a retrieval; needs no language model."""
+
+    def __init__(self, settings: Settings, scorer: Scorer | None = None) -> None:
+        self.settings = settings
+        self.scorer = scorer or sentence_scorer()
+
+    def score(
+        self, question: str, retrieval: Retrieval, retriever: Retriever, audience: str | None
+    ) -> list[Unit]:
+        """Every quotable unit of the retrieved passages, with its features and probabilities."""
+        on_request = set(paragraph_vocabulary().asked_for) - asked_kinds(question)
+        glossary = self.settings.glossary_doc_id
+        units = [
+            unit
+            for passage, sibling in [
+                *((p, False) for p in retrieval.passages),
+                *((p, True) for p in retrieval.context),
+            ]
+            if passage.chunk.kind not in on_request or _asked_for(passage)
+            for unit in units_of(passage, sibling)
+        ]
+        if not units:
+            return []
+        parts = retrieval.parts or [question]
+        part_vectors = (
+            retrieval.part_vectors
+            if retrieval.part_vectors is not None
+            else retrieval.vector[None, :]
+        )
+        vectors = retriever.sentence_vectors([u.text for u in units])
+        to_part = vectors @ part_vectors.T
+        to_whole = vectors @ retrieval.vector
+        expansion = " ".join([*retrieval.expansions.values(), *retrieval.related])
+        top = max((p.score for p in retrieval.passages), default=1.0) or 1.0
+        coverage = [
+            [
+                retriever.term_coverage(
+                    f"{part} {expansion}",
+                    f"{u.passage.chunk.title} {u.passage.chunk.section} {u.text}",
+                )
+                for part in parts
+            ]
+            for u in units
+        ]
+        best_cos = to_part.max(axis=0)
+        best_coverage = [max(c[j] for c in coverage) for j in range(len(parts))]
+        types = [[q.search(part) is not None for q, _ in _cutting().types] for part in parts]
+        for i, unit in enumerate(units):
+            chunk = unit.passage.chunk
+            other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
+            for j, _part in enumerate(parts):
+                asked = [t for t, wanted in zip(_cutting().types, types[j], strict=True) if wanted]
+                features = {
+                    "cos_part": float(to_part[i, j]),
+                    "cos_whole": float(to_whole[i]),
+                    "coverage": coverage[i][j],
+                    "rank": 1.0 / (1 + unit.passage.rank),
+                    "passage_score": unit.passage.score / top,
+                    "passage_dense": unit.passage.dense,
+                    "passage_ask": unit.passage.ask,
+                    "first_in_paragraph": float(unit.first == 0),
+                    "sibling": float(unit.sibling),
+                    "glossary": float(chunk.doc_id == glossary),
+                    "words": len(unit.text.split()) / 40,
+                    "cos_gap": float(to_part[i, j] - best_cos[j]),
+                    "coverage_gap": coverage[i][j] - best_coverage[j],
+                    "type_asked": float(bool(asked)),
+                    "type_match": float(any(answer.search(unit.text) for _, answer in asked)),
+                    "kind_rule": float(chunk.kind in ("rule", "procedure")),
+                }
+                probability = self.scorer.probability(features)
+                if other_role:
+                    probability *= self.settings.audience_weight
+                unit.features.append(features)
+                unit.probabilities.append(probability)
+        return units
+
+    def select(self, units: list[Unit], vectors: np.ndarray) -> list[Unit]:
+        """The first part's best unit, each other part's best, then what clears the floor."""
+        if not units:
+            return []
+        budget = self.settings.answer_max_words
+        limit = self.settings.answer_max_sentences
+        floor = self.scorer.floor
+        n_parts = len(units[0].probabilities)
+        chosen: list[int] = []
+
+        def fits(i: int) -> bool:
+            words = sum(len(units[c].text.split()) for c in chosen)
+            return not chosen or words + len(units[i].text.split()) <= budget
+
+        def redundant(i: int) -> bool:
+            a = units[i].text
+            return any(
+                float(vectors[i] @ vectors[c]) > 0.9
+                or max(token_overlap(a, units[c].text), token_overlap(units[c].text, a)) > 0.75
+                for c in chosen
+            )
+
+        def best(part: int, least: float) -> int | None:
+            order = sorted(range(len(units)), key=lambda i: -units[i].probabilities[part])
+            return next(
+                (
+                    i
+                    for i in order
+                    if i not in chosen
+                    and units[i].probabilities[part] >= least
+                    and fits(i)
+                    and not redundant(i)
+                ),
+                None,
+            )
+
+        for part in range(n_parts):
+            pick = best(part, float("-inf") if part == 0 else floor)
+            if pick is not None and len(chosen) < limit:
+                chosen.append(pick)
+        overall = sorted(range(len(units)), key=lambda i: -max(units[i].probabilities))
+        for i in overall:
+            if len(chosen) >= limit:
+                break
+            clears = max(units[i].probabilities) >= floor
+            if i not in chosen and clears and fits(i) and not redundant(i):
+                chosen.append(i)
+        return [units[i] for i in chosen]
+
+    def answer(
+        self,
+        checked: CheckedQuestion,
+        retrieval: Retrieval,
+        retriever: Retriever,
+        audience: str | None = None,
+    ) -> Answer:
+        units = self.score(checked.question, retrieval, retriever, audience)
+        vectors = retriever.sentence_vectors([u.text for u in units])
+        return render(checked, _join_neighbours(self.select(units, vectors)))
+
+
+def _join_neighbours(chosen: list[Unit]) -> list[Unit]:
+    """Units of one passage that follow each other in it are quoted as one, in its order."""
+    joined: list[Unit] = []
+    for unit in chosen:
+        mate = next(
+            (
+                j
+                for j in joined
+                if j.passage.chunk.chunk_id == unit.passage.chunk.chunk_id
+                and (
+                    j.first + len(j.sentences) == unit.first
+                    or unit.first + len(unit.sentences) == j.first
+                )
+            ),
+            None,
+        )
+        if mate is None:
+            joined.append(Unit(list(unit.sentences), unit.passage, unit.first, unit.sibling))
+        elif unit.first > mate.first:
+            mate.sentences.extend(unit.sentences)
+        else:
+            mate.sentences[:0] = unit.sentences
+            mate.first = unit.first
+    return joined
+
+
+def render(checked: CheckedQuestion, chosen: list[Unit]) -> Answer:
+    """The answer text: the first quote as its own line, the rest as bullets, each cited."""
+    citations: dict[str, Citation] = {}
+    sentences: list[AnswerSentence] = []
+    for unit in chosen:
+        chunk = unit.passage.chunk
+        if chunk.chunk_id not in citations:
+            citations[chunk.chunk_id] = cite(len(citations) + 1, chunk)
+        sentences.append(AnswerSentence(unit.text, (citations[chunk.chunk_id].marker,)))
+    lines = [f"{sentences[0].text} [{sentences[0].citations[0]}]"] if sentences else []
+    if len(sentences) > 1:
+        lines.append("")
+        lines.extend(f"- {s.text} [{s.citations[0]}]" for s in sentences[1:])
+    return Answer(
+        question=checked.question,
+        text="\n".join(lines),
+        sentences=sentences,
+        citations=list(citations.values()),
+        refused=False,
+        notices=checked.notices,
+    )

@@ -1,0 +1,116 @@
+"""What the assistant declines, decided by patterns and by meaning, and what it says instead.
+
+A question is out of scope when it names a kind of request the notes do not answer
+(another order's procedure, drafting for a case, predicting a court...).  Keywords alone
+either miss paraphrases or refuse good questions that share a word ("Scotland" in "does
+the order still apply if he moves to Scotland?"), so each intent in
+``assistant/policy/scope.yaml`` has patterns, exceptions to them, and example questions;
+a question is declined by meaning only when it is closer to an intent's examples than to
+anything the notes answer, by a calibrated margin.  Every refusal says which kind of
+request it is and where to go instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .policy import read_yaml
+
+FIXED_REASONS = ("empty", "injection", "not_found")
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: str
+    label: str
+    message: str
+    where: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+    examples: tuple[str, ...]
+    cites: tuple[str, ...]  # paragraphs of the scope note that say why it is declined
+
+    def matches(self, question: str) -> bool:
+        return any(p.search(question) for p in self.patterns) and not any(
+            u.search(question) for u in self.unless
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: str | None  # an intent key, or None: in scope
+    closest: str = ""  # the intent whose examples are closest in meaning
+    similarity: float = 0.0  # cosine to that intent's closest example
+    in_scope: float = 0.0  # cosine to the closest passage or question the notes answer
+
+
+def _text(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+class ScopePolicy:
+    """The intents, their example vectors and the refusal texts, loaded once per assistant."""
+
+    def __init__(self, embedder: Embedder, data: dict[str, object] | None = None) -> None:
+        data = data if data is not None else read_yaml("scope.yaml")
+        flags = re.IGNORECASE | re.DOTALL
+        raw = dict(data["intents"])  # type: ignore[call-overload]
+        self.intents = {
+            key: Intent(
+                key,
+                _text(entry["label"]),
+                _text(entry["message"]),
+                _text(entry["where"]),
+                tuple(re.compile(p, flags) for p in entry.get("patterns") or ()),
+                tuple(re.compile(p, flags) for p in entry.get("unless") or ()),
+                tuple(_text(e) for e in entry.get("examples") or ()),
+                tuple(str(c) for c in entry.get("cites") or ()),
+            )
+            for key, entry in raw.items()
+        }
+        clash = set(self.intents) & set(FIXED_REASONS)
+        if clash:
+            raise ValueError(f"scope.yaml: intents may not be named {sorted(clash)}")
+        self.margin = float(data["margin"])  # type: ignore[arg-type]
+        self.least = float(data["least_similarity"])  # type: ignore[arg-type]
+        self.where_else = _text(data["where_else"])
+        self.messages = {k: _text(v) for k, v in dict(data["messages"]).items()}  # type: ignore[call-overload]
+        self._owners = [k for k, i in self.intents.items() for _ in i.examples]
+        examples = [e for i in self.intents.values() for e in i.examples]
+        self._vectors = embedder.embed_cached(examples) if examples else np.zeros((0, 1))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Every refusal reason an answer can carry."""
+        return (*FIXED_REASONS, *self.intents)
+
+    def by_pattern(self, question: str) -> str | None:
+        """The first intent whose patterns match and whose exceptions do not."""
+        return next((k for k, i in self.intents.items() if i.matches(question)), None)
+
+    def by_scope_note(self, paragraphs: tuple[str, ...]) -> str | None:
+        """The intent whose scope-note paragraph is the question's best passage, if any."""
+        return next((k for k, i in self.intents.items() if set(i.cites) & set(paragraphs)), None)
+
+    def by_meaning(self, vector: np.ndarray, in_scope: float) -> Decision:
+        """Decline when an intent's examples are clearly closer than the notes are."""
+        if not len(self._owners):
+            return Decision(None, in_scope=in_scope)
+        similarities = self._vectors @ vector
+        best = int(np.argmax(similarities))
+        closest, similarity = self._owners[best], float(similarities[best])
+        declined = similarity >= self.least and similarity - in_scope >= self.margin
+        return Decision(closest if declined else None, closest, similarity, in_scope)
+
+    def refusal_text(self, reason: str) -> str:
+        """What the officer reads: the kind of request, and where to go instead."""
+        if reason in self.intents:
+            intent = self.intents[reason]
+            return f"{intent.message} {intent.where}"
+        if reason == "not_found":
+            return f"{self.messages['not_found']} {self.where_else}"
+        return self.messages[reason]
