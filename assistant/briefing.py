@@ -19,6 +19,7 @@ from .citations import cite
 from .errors import SettingsError
 from .policy import paragraph_vocabulary, read_yaml
 from .schema import Chunk, Citation
+from .text import word_tokens
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,10 @@ class BriefingPolicy:
     title: str
     leave_out: frozenset[str]
     roles: dict[str, RolePolicy]
-    order: tuple[str, ...]
+    route: tuple[str, ...]  # doc_ids, in the order a case meets them
     shared_headings: tuple[str, ...]
     step_words: tuple[str, ...]
+    repeat_overlap: float
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,19 @@ def briefing_policy() -> BriefingPolicy:
                 str(entry.get("checklist") or ""),
             )
         checklist = data["checklist"]
+        overlap = checklist["repeat_overlap"]
+        if not isinstance(overlap, int | float) or not 0 < overlap <= 1:
+            raise SettingsError(
+                "policy file briefing.yaml: checklist.repeat_overlap must be a number in (0, 1]"
+            )
         return BriefingPolicy(
             title=str(data["briefing"]["title"]),
             leave_out=frozenset(leave_out),
             roles=roles,
-            order=_strings(checklist["order"], "checklist.order"),
+            route=_strings(data["route"], "route"),
             shared_headings=_strings(checklist["shared_headings"], "checklist.shared_headings"),
             step_words=_strings(checklist["step_words"], "checklist.step_words"),
+            repeat_overlap=float(overlap),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise SettingsError(f"policy file briefing.yaml: missing or malformed {exc}") from None
@@ -120,7 +128,8 @@ def is_step(chunk: Chunk, policy: BriefingPolicy | None = None) -> bool:
 
 
 def _in_order(chunks: Iterable[Chunk], order: Sequence[str]) -> list[Chunk]:
-    """The notes named in ``order`` first, then the others by title; each in its own order."""
+    """The notes named in ``order`` first, in that order, then the others by title; each
+    note's paragraphs in the note's own order."""
 
     def key(chunk: Chunk) -> tuple[int, str, int]:
         rank = order.index(chunk.doc_id) if chunk.doc_id in order else len(order)
@@ -137,11 +146,16 @@ def briefing(chunks: Iterable[Chunk], role: str) -> RoleView:
     """Every paragraph for ``role`` that is not left out by kind, in the notes' order."""
     policy = briefing_policy()
     chosen = [c for c in chunks if for_role(c, role, policy) and c.kind not in policy.leave_out]
-    return _numbered(role, policy.title, _in_order(chosen, policy.order))
+    return _numbered(role, policy.title, _in_order(chosen, policy.route))
 
 
 def checklist(chunks: Iterable[Chunk], role: str) -> RoleView | None:
-    """The role's steps to court, or None for a role that has no checklist."""
+    """The role's steps to court, or None for a role that has no checklist.
+
+    Notes repeat a step where it matters to them (the hearsay notice is in the application
+    steps and in the evidence note); the checklist says it once, where the route first
+    meets it.
+    """
     policy = briefing_policy()
     rule = policy.roles.get(role)
     if rule is None or not rule.checklist:
@@ -153,5 +167,14 @@ def checklist(chunks: Iterable[Chunk], role: str) -> RoleView | None:
         shared = _mentions(chunk.heading_path, policy.shared_headings)
         return shared and (not chunk.audiences or role in chunk.audiences)
 
-    steps = [c for c in chunks if belongs(c) and is_step(c, policy)]
-    return _numbered(role, rule.checklist, _in_order(steps, policy.order))
+    candidates = [c for c in chunks if c.doc_id in policy.route and belongs(c)]
+    steps: list[Chunk] = []
+    for chunk in _in_order((c for c in candidates if is_step(c, policy)), policy.route):
+        words = set(word_tokens(chunk.text))
+        if all(_overlap(words, set(word_tokens(s.text))) < policy.repeat_overlap for s in steps):
+            steps.append(chunk)
+    return _numbered(role, rule.checklist, steps)
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0

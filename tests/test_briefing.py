@@ -50,24 +50,34 @@ OTHER = [
         "1.2 The investigating officer should read the order first.\n"
         "<!-- {kind: rule, audience: [investigating]} -->",
         "1.3 Orders should be logged by whoever makes them.",
+        "1.4 The investigating officer should gather the lantern evidence first of all.\n"
+        "<!-- {audience: [investigating]} -->",
+    ]),
+]  # fmt: skip
+AFTER = [
+    ("1 After the order", [
+        "1.1 Record every breach of the lantern order at once.\n"
+        "<!-- {kind: procedure, audience: [investigating]} -->",
     ]),
 ]  # fmt: skip
 
 
 @pytest.fixture
 def chunks(tmp_path: Path) -> list[Chunk]:
-    """Chunks of two fixture notes, the steps note named in the policy's order and another."""
+    """Three fixture notes: two on the policy's route to court (the steps note and "terms"),
+    and one off it ("breach")."""
     files = {
         "process.md": markdown_doc("application-process", "Lantern Steps", PROCESS),
-        "other.md": markdown_doc("other-note", "Another Lantern Note", OTHER),
+        "other.md": markdown_doc("terms", "Another Lantern Note", OTHER),
+        "after.md": markdown_doc("breach", "After a Lantern Order", AFTER),
     }
     found: list[Chunk] = []
     for name, text in files.items():
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         found += chunk_document(load_document(path, tmp_path), max_tokens=200)
-    # the other note first, so order comes from the policy, not from input order
-    return sorted(found, key=lambda c: c.doc_id != "other-note")
+    # the other notes first, so order comes from the policy, not from input order
+    return sorted(found, key=lambda c: c.doc_id == "application-process")
 
 
 def paras(view: Any) -> list[tuple[str, str]]:
@@ -82,8 +92,10 @@ def test_briefing_lists_what_each_role_must_know(chunks: list[Chunk]) -> None:
     assert paras(briefing(chunks, "investigating")) == [
         ("application-process", "3.1"),
         ("application-process", "3.2"),  # 3.3 is annotated for authorising only
-        ("other-note", "1.1"),
-        ("other-note", "1.2"),
+        ("terms", "1.1"),  # the route's notes in the route's order ...
+        ("terms", "1.2"),
+        ("terms", "1.4"),
+        ("breach", "1.1"),  # ... then the others
     ]
     assert paras(briefing(chunks, "authorising")) == [
         ("application-process", "3.3"),
@@ -99,8 +111,8 @@ def test_checklists_are_the_roles_procedures_in_the_notes_order(chunks: list[Chu
     assert paras(investigating) == [
         ("application-process", "3.1"),  # "should": a step; 3.2 states a rule
         ("application-process", "5.1"),  # the shared court stage; 5.2 is not a step
-        ("other-note", "1.1"),  # annotated as a procedure; 1.2 is annotated as a rule
-    ]
+        ("terms", "1.1"),  # annotated as a procedure; 1.2 is annotated as a rule
+    ]  # terms 1.4 repeats 3.1; breach 1.1 is a procedure off the route to court
     authorising = checklist(chunks, "authorising")
     assert authorising is not None
     assert paras(authorising) == [
@@ -120,7 +132,11 @@ def test_every_item_is_numbered_and_cited_with_its_passage(chunks: list[Chunk]) 
                 assert citation.quote == item.chunk.text and citation.quote
                 assert citation.doc_id == item.chunk.doc_id
                 assert citation.paragraphs == item.chunk.para_label
-                assert citation.title in ("Lantern Steps", "Another Lantern Note")
+                assert citation.title in (
+                    "Lantern Steps",
+                    "Another Lantern Note",
+                    "After a Lantern Order",
+                )
 
 
 def test_role_and_step_rules(chunks: list[Chunk]) -> None:
@@ -130,11 +146,11 @@ def test_role_and_step_rules(chunks: list[Chunk]) -> None:
     assert not for_role(untagged_frontline, "investigating")
     tagged = by_para[("application-process", "3.3")]
     assert for_role(tagged, "authorising") and not for_role(tagged, "investigating")
-    assert is_step(by_para[("other-note", "1.1")])  # kind procedure, no step word
-    assert not is_step(by_para[("other-note", "1.2")])  # kind rule despite "should"
+    assert is_step(by_para[("terms", "1.1")])  # kind procedure, no step word
+    assert not is_step(by_para[("terms", "1.2")])  # kind rule despite "should"
     assert not is_step(by_para[("application-process", "3.2")])
-    assert is_step(by_para[("other-note", "1.3")])  # untagged with "should"
-    assert not for_role(by_para[("other-note", "1.3")], "investigating")  # but nobody's
+    assert is_step(by_para[("terms", "1.3")])  # untagged with "should"
+    assert not for_role(by_para[("terms", "1.3")], "investigating")  # but nobody's
 
 
 def test_real_corpus_has_a_briefing_per_role_and_cited_checklists(
@@ -154,6 +170,9 @@ def test_real_corpus_has_a_briefing_per_role_and_cited_checklists(
         steps = checklist(snapshot.chunks, role)
         assert steps is not None and steps.items, role
         assert steps.items[0].chunk.doc_id == "application-process"
+        route = briefing_policy().route
+        ranks = [route.index(i.chunk.doc_id) for i in steps.items]
+        assert ranks == sorted(ranks)  # the order a case meets the notes
         for item in steps.items:
             assert is_step(item.chunk)
             assert by_id[item.citation.chunk_id].text == item.citation.quote
@@ -167,6 +186,8 @@ def test_real_corpus_has_a_briefing_per_role_and_cited_checklists(
         (lambda d: d["roles"].update(sergeant={"headings": ["x"]}), "roles.sergeant is not one of"),
         (lambda d: d["briefing"].update(leave_out=["anecdote"]), "unknown kind 'anecdote'"),
         (lambda d: d["checklist"].update(step_words="should"), "checklist.step_words must be"),
+        (lambda d: d["checklist"].update(repeat_overlap=2), "repeat_overlap must be a number"),
+        (lambda d: d.pop("route"), "missing or malformed 'route'"),
         (lambda d: d.pop("checklist"), "missing or malformed 'checklist'"),
     ],
 )

@@ -46,12 +46,15 @@ def show_checklist(view: RoleView, version: str) -> None:
 
 
 def show_briefing(view: RoleView) -> None:
+    """One closed section per note, so a phone shows the list of notes, not a long scroll."""
     st.subheader(view.title, anchor=False)
-    for title, items in groupby(view.items, key=lambda i: i.chunk.title):
-        st.markdown(f"**{md_escape(title)}**")
-        for item in items:
-            st.markdown(f"{md_escape(item.chunk.text)} [{item.citation.marker}]")
-            source_link(item)
+    st.caption("Paragraphs written for your role, note by note; open a note to read them.")
+    for title, group in groupby(view.items, key=lambda i: i.chunk.title):
+        items = list(group)
+        with st.expander(f"{title} ({len(items)})"):
+            for item in items:
+                st.markdown(f"{md_escape(item.chunk.text)} [{item.citation.marker}]")
+                source_link(item)
 
 
 def render() -> None:
