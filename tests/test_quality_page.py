@@ -171,9 +171,29 @@ def chart_specs(at: AppTest) -> dict[str, dict[str, Any]]:
     return {spec["title"]: spec for spec in specs}
 
 
-def test_metrics_per_split_thresholds_and_gold_changes(page: tuple[Path, Path]) -> None:
+def chart_rows(at: AppTest, title: str, layer: int) -> list[dict[str, Any]]:
+    """The data rows of one layer of the chart titled ``title``."""
+    import pyarrow as pa
+
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["title"] == title:
+            name = spec["layer"][layer]["data"]["name"]
+            data = next(d for d in chart.proto.datasets if d.name == name).data.data
+            return pa.ipc.open_stream(data).read_all().to_pylist()  # type: ignore[no-any-return]
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def test_metrics_per_split_thresholds_and_gold_changes(
+    page: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     gold, _ = page
     names = write_runs(gold.parent / "runs", [OLD_RUN, SPLIT_RUN, SAME_GOLD, NEW_GOLD])
+    limits = json.loads((ROOT / "eval" / "thresholds.json").read_text())
+    limits["test"] = {"min": {"hit_at_1": 0.76}}  # a floor on the held-out split alone
+    path = gold.parent / "thresholds.json"
+    path.write_text(json.dumps(limits), encoding="utf-8")
+    monkeypatch.setenv("SPO_EVAL_THRESHOLDS", str(path))
     at = start()
     captions = [c.value for c in at.caption]
     labels = [m.label for m in at.metric]
@@ -188,6 +208,7 @@ def test_metrics_per_split_thresholds_and_gold_changes(page: tuple[Path, Path]) 
     assert "By split: dev 0.800 · test 0.740" in captions
     assert metrics()["fact_recall"].explain in captions
     assert "Meets the threshold: at least 0.72." in captions  # hit_at_1 0.79 vs 0.72
+    assert "Misses the threshold for the test split: at least 0.76." in captions  # 0.74
 
     specs = chart_specs(at)
     assert set(specs) == {
@@ -205,6 +226,8 @@ def test_metrics_per_split_thresholds_and_gold_changes(page: tuple[Path, Path]) 
     threshold = [r for r in rules if "y" in r["encoding"]]
     gold_marks = [r for r in rules if "x" in r["encoding"]]
     assert len(threshold) == 1 and len(gold_marks) == 1
+    drawn = chart_rows(at, metrics()["hit_at_1"].label, hit.index(threshold[0]))
+    assert sorted((r["split"], r["value"]) for r in drawn) == [("all", 0.72), ("test", 0.76)]
     latency = specs[metrics()["latency_p50_ms"].label]["layer"]
     assert not [r for r in latency if r["mark"]["type"] == "rule" and "y" in r["encoding"]]
     # the count changed (old report) and then the sha256: two changes, the same sha none

@@ -31,7 +31,7 @@ from assistant.ui.quality_charts import (
     describe,
     metric_names,
     split_values,
-    threshold_of,
+    thresholds_of,
     trend_section,
 )
 from assistant.ui.quality_gold import feedback_section
@@ -118,13 +118,12 @@ def metric_card(name: str, report: dict[str, Any], limits: dict[str, Any]) -> No
         splits = [f"{split} {fmt(v)}" for split, v in values.items() if split != "all"]
         if splits:
             st.caption("By split: " + " · ".join(splits))
-        limit = threshold_of(name, limits)
-        if limit is not None:
-            side, bound = limit
-            value = values.get("all")
+        for split, (side, bound) in thresholds_of(name, limits).items():
+            value = values.get(split)
             ok = value is not None and (value >= bound if side == "min" else value <= bound)
             word = "at least" if side == "min" else "at most"
-            st.caption(f"{'Meets' if ok else 'Misses'} the threshold: {word} {bound:g}.")
+            where = "" if split == "all" else f" for the {split} split"
+            st.caption(f"{'Meets' if ok else 'Misses'} the threshold{where}: {word} {bound:g}.")
 
 
 def item_detail(item: dict[str, Any]) -> None:

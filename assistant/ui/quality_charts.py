@@ -17,10 +17,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assistant.gold import SPLITS
 from assistant.policy import Metric, metrics
 
 SPLIT_ORDER = ["all", "dev", "test"]
 SPLIT_COLOURS = ["#1d4e89", "#4dabf7", "#2f9e44", "#ae3ec9", "#f59f00"]
+THRESHOLD_COLOUR = "#c92a2a"
 RUN_NAME = re.compile(r"^\d{4}(\d\d)(\d\d)T(\d\d)(\d\d)")
 
 
@@ -67,13 +69,19 @@ def split_values(report: dict[str, Any], name: str) -> dict[str, float]:
     return {k: float(v) for k, v in found.items() if isinstance(v, int | float)}
 
 
-def threshold_of(name: str, thresholds: dict[str, Any]) -> tuple[str, float] | None:
-    """("min" or "max", value) when eval/thresholds.json gates this metric."""
-    for side in ("min", "max"):
-        value = (thresholds.get(side) or {}).get(name)
-        if isinstance(value, int | float):
-            return side, float(value)
-    return None
+def thresholds_of(name: str, thresholds: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """Every threshold eval/thresholds.json sets on this metric: for the whole set ("all")
+    and for each split it names, as ("min" or "max", value)."""
+    tables = {"all": thresholds}
+    tables.update({s: t for s, t in thresholds.items() if s in SPLITS and isinstance(t, dict)})
+    found: dict[str, tuple[str, float]] = {}
+    for split, table in tables.items():
+        for side in ("min", "max"):
+            value = (table.get(side) or {}).get(name)
+            if isinstance(value, int | float):
+                found[split] = (side, float(value))
+                break
+    return found
 
 
 def chart(
@@ -106,13 +114,15 @@ def chart(
         )
     )
     layers: list[Any] = [lines]
-    limit = threshold_of(name, thresholds)
-    if limit is not None:
-        side, value = limit
-        line = pd.DataFrame([{"value": value, "label": f"{side} {value:g}"}])
+    limits = [
+        {"split": split, "value": value, "label": f"{split}: {side} {value:g}"}
+        for split, (side, value) in thresholds_of(name, thresholds).items()
+        if split in splits
+    ]
+    if limits:
         layers.append(
-            alt.Chart(line)
-            .mark_rule(color="#c92a2a", strokeDash=[6, 3], strokeWidth=2)
+            alt.Chart(pd.DataFrame(limits))
+            .mark_rule(color=THRESHOLD_COLOUR, strokeDash=[6, 3], strokeWidth=2)
             .encode(y="value:Q", tooltip=["label"])
         )
     changed = gold_changes(runs)
@@ -134,8 +144,9 @@ def trend_section(runs: list[dict[str, Any]], thresholds: dict[str, Any]) -> Non
         st.caption("Charts appear once there are two or more runs.")
         return
     st.caption(
-        "Red dashes: the threshold `make test` checks. Grey dots: the gold set changed at that "
-        "run, so a step there may come from new questions rather than the assistant."
+        "Red dashes: the thresholds `make test` checks (hover one to see which split it is "
+        "for). Grey dots: the gold set changed at that run, so a step there may come from new "
+        "questions rather than the assistant."
     )
     changed = gold_changes(runs)
     if changed:
