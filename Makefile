@@ -47,12 +47,14 @@ install: $(STAMP)
 install-dev: install
 	bash scripts/install_llm.sh $(VENV)
 
-# Debian's Chromium for the end-to-end browser test (never a browser download), and
-# PostgreSQL for the shared-feedback-database test (the tests start it on loopback).
+# Debian's Chromium for the end-to-end browser test (never a browser download),
+# PostgreSQL for the shared-feedback-database test (the tests start it on loopback), and
+# Tesseract with its English data for reading scanned PDFs (SPO_OCR).
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		&& command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx eng || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver postgresql; }
+			chromium chromium-driver postgresql tesseract-ocr tesseract-ocr-eng; }
 
 ingest: install
 	$(PY) ingest.py
@@ -68,6 +70,7 @@ bench: install
 	$(PY) bench/answer.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py --sizes 1000
+	$(PY) bench/redaction.py
 
 # Rewrite the README's generated settings table from assistant/settings.py.
 docs: install

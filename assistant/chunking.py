@@ -2,8 +2,9 @@
 
 Citations name paragraphs, so a numbered paragraph is never merged with its neighbours and
 never split except, when it is too long for the embedding model, between sentences.
-Unnumbered prose under one heading is packed up to the token budget; no chunk crosses a
-heading, and no chunk cuts a sentence.
+Unnumbered prose under one heading and on one page is packed up to the token budget; no
+chunk crosses a heading, and no chunk cuts a sentence.  A paragraph the loader rejoined
+across a page break keeps both pages, so its citation names them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def chunk_document(
         first = group[0]
         text = " ".join(p.text for p in group)
         numbers = tuple(dict.fromkeys(p.number for p in group if p.number))
+        last_page = max((p.page_end or p.page or 0 for p in group), default=0)
+        page_end = last_page if first.page and last_page > first.page else None
         for piece in _fit(text, first, meta.title, max_tokens, count_tokens):
             position = len(chunks)
             embed = compose_embed_text(meta.title, first.heading_path, piece)
@@ -52,6 +55,7 @@ def chunk_document(
                     position=position,
                     kind=next((p.notes.kind for p in group if p.notes.kind), ""),
                     asks=tuple(dict.fromkeys(a for p in group for a in p.notes.asks)),
+                    page_end=page_end,
                 )
             )
     return chunks

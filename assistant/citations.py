@@ -197,6 +197,7 @@ def cite(marker: int, chunk: Chunk) -> Citation:
         effective_date=chunk.effective_date,
         source_path=chunk.source_path,
         quote=chunk.text,
+        page_end=chunk.page_end,
     )
 
 

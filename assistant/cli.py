@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ingest|ask|chat`` (``ingest.py`` is ``ingest``)."""
+"""Command line: ``python -m assistant ingest|ask|chat|purge`` (``ingest.py`` is ``ingest``)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _settings_options(check)
     check.set_defaults(handler=run_check_corpus)
+    purge_parser(
+        commands.add_parser("purge", help="delete stored feedback: expired, older, or all")
+    )
     return parser
 
 
@@ -129,6 +132,57 @@ def run_chat(args: argparse.Namespace) -> int:
         print(render_answer(answer))
 
 
+def purge_parser(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Delete officers' stored text. With no option: what is older than SPO_RETENTION_DAYS "
+        "(the app also does this on every use). Exit status: 0 done, 1 a store failed, "
+        "2 bad usage or settings."
+    )
+    _settings_options(parser)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--before", metavar="DATE", help="delete what was stored before DATE (YYYY-MM-DD, UTC)"
+    )
+    which.add_argument("--all", action="store_true", help="delete everything (needs --yes)")
+    parser.add_argument("--yes", action="store_true", help="confirm --all")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="count what would go, delete nothing"
+    )
+    parser.set_defaults(handler=run_purge)
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackStore
+    from .retention import Purgeable, cutoff, parse_before, utc_now
+
+    settings = _settings(args)
+    if args.all and not args.yes and not args.dry_run:
+        print("error: --all deletes every stored record; add --yes to confirm", file=sys.stderr)
+        return 2
+    if args.before is not None:
+        try:
+            before: str | None = parse_before(args.before)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        scope = f"stored before {before}"
+    elif args.all:
+        before, scope = None, "of every age"
+    else:
+        before = cutoff(settings.retention_days, utc_now())
+        if before is None:
+            print("retention_days is 0 (keep until purged): nothing expires; use --before or --all")
+            return 0
+        scope = f"older than {settings.retention_days} days (stored before {before})"
+    stores: list[Purgeable] = [FeedbackStore.from_settings(settings)]
+    for store in stores:
+        if args.dry_run:
+            print(f"{store.what}: {store.count(before)} record(s) {scope} would be deleted")
+        else:
+            print(f"{store.what}: deleted {store.purge(before)} record(s) {scope}")
+    return 0
+
+
 def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(
         prog="ingest.py",
@@ -146,7 +200,9 @@ def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Arg
         "--dry-run", action="store_true", help="report what would change, write nothing"
     )
     parser.add_argument(
-        "--strict", action="store_true", help="fail (exit 1) if any file cannot be loaded"
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) if any file cannot be loaded or lacks an effective date or edition",
     )
     parser.add_argument(
         "--force", action="store_true", help="publish a new version even if nothing changed"
@@ -183,7 +239,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if report.published and not args.json:
         for line in _gold_to_review(settings):
             print(line)
-    return 1 if (args.strict and report.failures) else 0
+    return 1 if (args.strict and (report.failures or report.incomplete)) else 0
 
 
 def _gold_to_review(settings: Settings) -> list[str]:

@@ -22,7 +22,8 @@ from typing import Any
 
 from .embedding import Embedder, get_embedder
 from .errors import IndexBusy, IndexNotReady, LoadError, StoreUnavailable
-from .planning import IngestReport, Plan, plan
+from .ingest_report import IngestReport, save_status
+from .planning import Plan, plan
 from .settings import Settings
 from .store import (
     COMPLETE,
@@ -79,9 +80,14 @@ def ingest(
     with ingest_lock(settings):
         planned = plan(settings, embedder, dry_run)
         report = planned.report
-        if report.failures and strict:
-            report.notes.append("--strict: nothing published because some files failed")
-        elif not dry_run and (report.changed or force or report.previous_version is None):
+        if strict and (report.failures or report.incomplete):
+            report.notes.append(
+                "--strict: nothing published because some files failed or lack an "
+                "effective date or edition"
+            )
+        elif not dry_run and (
+            report.changed or force or planned.restructured or report.previous_version is None
+        ):
             if not planned.chunks:
                 report.notes.append("no usable documents: the live index is left as it was")
             else:
@@ -93,6 +99,11 @@ def ingest(
             embedder.cache.repaired = None
         if not dry_run:
             _collect_garbage(settings)
+            live = report.version if report.published else report.previous_version
+            try:
+                save_status(settings, report, live)
+            except OSError as exc:
+                report.notes.append(f"problem list not saved for the Library page: {exc.strerror}")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -216,6 +227,8 @@ def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any
             format=document.format,
             sources=list(document.meta.sources),
             status=document.meta.status,
+            warnings=list(document.warnings),
+            furniture=list(document.furniture),
         )
     documents.update(planned.kept_entries)
     manifest = {

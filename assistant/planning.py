@@ -7,76 +7,25 @@ renamed, removed or failed, with the changed sections) is what ``--dry-run`` pri
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .chunking import chunk_document, estimate_tokens
 from .embedding import Embedder
 from .errors import IndexNotReady, LoadError
-from .loading import iter_corpus_files, load_document
+from .ingest_report import IngestReport, chunk_quality
+from .loading import (
+    LoadOptions,
+    current_hash,
+    iter_corpus_files,
+    load_document,
+    missing,
+    orphan_sidecars,
+)
 from .schema import Chunk, Document, DocumentChange, DocumentMeta
 from .settings import Settings
 from .store import load_verified, read_pointer, versions_dir
-
-
-@dataclass
-class IngestReport:
-    """What a run found and did; rendered for the CLI, saved as JSON for the Library page."""
-
-    version: str | None
-    previous_version: str | None
-    dry_run: bool
-    published: bool = False
-    changes: list[DocumentChange] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    chunks_total: int = 0
-    chunks_embedded: int = 0
-    seconds: float = 0.0
-    started_at: str = field(
-        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    )
-
-    def count(self, status: str) -> int:
-        return sum(1 for c in self.changes if c.status == status)
-
-    @property
-    def changed(self) -> bool:
-        return any(c.status not in ("unchanged", "failed") for c in self.changes)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> IngestReport:
-        data = dict(data)
-        data["changes"] = [DocumentChange(**c) for c in data.get("changes", [])]
-        return cls(**data)
-
-    def render(self) -> str:
-        verb = "would publish" if self.dry_run else ("published" if self.published else "kept")
-        target = self.version if self.published or self.dry_run else self.previous_version
-        lines = [
-            f"Ingest {'(dry run) ' if self.dry_run else ''}{verb} version {target or '-'}: "
-            f"{self.count('added')} added, {self.count('changed')} changed, "
-            f"{self.count('removed')} removed, {self.count('renamed')} renamed, "
-            f"{self.count('unchanged')} unchanged, {len(self.failures)} failed; "
-            f"{self.chunks_total} chunks, {self.chunks_embedded} embedded, {self.seconds:.1f}s"
-        ]
-        for change in self.changes:
-            if change.status == "unchanged":
-                continue
-            line = f"  {change.status:<9} {change.doc_id} ({change.path}, {change.chunks} chunks)"
-            if change.previous_path:
-                line += f" was {change.previous_path}"
-            lines.append(line)
-            lines.extend(f"      section changed: {s}" for s in change.changed_sections)
-        lines.extend(f"  error     {failure}" for failure in self.failures)
-        lines.extend(f"  note      {note}" for note in self.notes)
-        return "\n".join(lines)
 
 
 @dataclass
@@ -89,6 +38,7 @@ class Plan:
     kept_entries: dict[str, Any]  # manifest entries of live documents whose file now fails
     damaged: str | None = None  # the live version, if its files failed their check
     chunking: dict[str, Any] = field(default_factory=dict)  # see chunking_signature
+    restructured: bool = False  # the live version was chunked differently: publish anew
 
 
 def _live(
@@ -130,6 +80,11 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
     for chunk in live_chunks:
         live_by_doc.setdefault(chunk.doc_id, []).append(chunk)
     reusable = manifest.get("chunking") == signature
+    restructured = bool(old_docs) and not reusable
+    if restructured:
+        report.notes.append("loaders or chunking changed since the live version: re-chunked")
+    options = load_options(settings)
+    furniture: dict[str, tuple[str, ...]] = {}
 
     documents: list[Document] = []
     chunks: list[Chunk] = []
@@ -147,7 +102,7 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         try:
             document, reused = _unchanged(path, rel, old_docs, old_by_path, live_by_doc, reusable)
             if document is None:
-                document = load_document(path, settings.corpus_dir)
+                document = load_document(path, settings.corpus_dir, options)
             if document.content_hash in seen_hashes:
                 raise LoadError(rel, f"identical to {seen_hashes[document.content_hash]}")
             if document.doc_id in seen_ids:
@@ -169,6 +124,11 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         seen_ids[document.doc_id] = rel
         seen_hashes[document.content_hash] = rel
         documents.append(document)
+        furniture[document.doc_id] = document.furniture
+        report.warnings.extend(f"{rel}: {w}" for w in document.warnings)
+        lacking = missing(document.meta)
+        if lacking:
+            report.incomplete.append(f"{rel}: no {' or '.join(lacking)}")
         doc_chunks = reused or chunk_document(document, settings.chunk_max_tokens, count)
         chunks.extend(doc_chunks)
         report.changes.append(
@@ -193,12 +153,27 @@ def plan(settings: Settings, embedder: Embedder | None, dry_run: bool) -> Plan:
         if twin is not None:
             twin.status, twin.previous_path = "renamed", info["path"]
         else:
+            sections = {c.section or "(no heading)" for c in live_by_doc.get(doc_id, [])}
             report.changes.append(
-                DocumentChange(doc_id, "removed", info["path"], len(info["chunks"]))
+                DocumentChange(
+                    doc_id,
+                    "removed",
+                    info["path"],
+                    len(info["chunks"]),
+                    removed_sections=sorted(sections),
+                )
             )
     report.chunks_total = len(chunks)
+    for sidecar in orphan_sidecars(settings.corpus_dir):
+        where = sidecar.relative_to(settings.corpus_dir)
+        report.warnings.append(
+            f"{where}: no document {sidecar.name.removesuffix('.meta.yaml')} beside it"
+        )
+    for doc_id in kept:
+        furniture[doc_id] = tuple(old_docs[doc_id].get("furniture", ()))
+    report.quality = chunk_quality(chunks, furniture)
     kept_entries = {d: old_docs[d] for d in kept if d not in seen_ids}
-    return Plan(documents, chunks, report, kept_entries, damaged, signature)
+    return Plan(documents, chunks, report, kept_entries, damaged, signature, restructured)
 
 
 def chunking_signature(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:
@@ -206,7 +181,19 @@ def chunking_signature(settings: Settings, embedder: Embedder | None) -> dict[st
     return {
         "chunk_max_tokens": settings.chunk_max_tokens,
         "tokenizer": embedder.name if embedder else "estimate",
+        "structure": STRUCTURE_VERSION,
     }
+
+
+# Raised whenever loaders or the chunker find structure differently, so unchanged files are
+# read again (their text is still served from the embedding cache when it did not move).
+STRUCTURE_VERSION = 2
+
+
+def load_options(settings: Settings) -> LoadOptions:
+    return LoadOptions(
+        ocr=settings.ocr, ocr_language=settings.ocr_language, ocr_dpi=settings.ocr_dpi
+    )
 
 
 def _unchanged(
@@ -227,7 +214,7 @@ def _unchanged(
         return None, None
     entry = old_docs[doc_id]
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = current_hash(path)
     except OSError:
         return None, None  # load_document reports the problem in its own words
     if digest != entry.get("hash"):
@@ -241,7 +228,15 @@ def _unchanged(
         status=entry.get("status", ""),
         sources=tuple(entry.get("sources", ())),
     )
-    document = Document(meta, rel, entry.get("format", path.suffix.lstrip(".")), digest, ())
+    document = Document(
+        meta,
+        rel,
+        entry.get("format", path.suffix.lstrip(".")),
+        digest,
+        (),
+        warnings=tuple(entry.get("warnings", ())),
+        furniture=tuple(entry.get("furniture", ())),
+    )
     return document, sorted(live_by_doc[doc_id], key=lambda c: c.position)
 
 
@@ -254,24 +249,28 @@ def _compare(
 ) -> DocumentChange:
     change = DocumentChange(document.doc_id, "added", document.source_path, len(chunks))
     if old is None:
+        change.added_sections = sorted({c.section or "(no heading)" for c in chunks})
         return change
     if old["hash"] == document.content_hash:
         change.status = "unchanged" if old["path"] == document.source_path else "renamed"
         change.previous_path = old["path"] if change.status == "renamed" else None
         return change
     change.status = "changed"
-    before = {
-        _para_key(c): (c.section, c.content_hash)
-        for c in live_chunks
-        if c.doc_id == document.doc_id
-    }
+    old_chunks = [c for c in live_chunks if c.doc_id == document.doc_id]
+    before = {_para_key(c): (c.section, c.content_hash) for c in old_chunks}
     after = {_para_key(c): (c.section, c.content_hash) for c in chunks}
     sections: dict[str, None] = {}
     for key in before.keys() | after.keys():
         if before.get(key, (None, None))[1] != after.get(key, (None, None))[1]:
             section = (after.get(key) or before[key])[0] or "(no heading)"
             sections.setdefault(section, None)
-    change.changed_sections = sorted(sections) or ["(metadata only)"]
+    old_sections = {c.section or "(no heading)" for c in old_chunks}
+    new_sections = {c.section or "(no heading)" for c in chunks}
+    change.added_sections = sorted(new_sections - old_sections)
+    change.removed_sections = sorted(old_sections - new_sections)
+    change.changed_sections = sorted(s for s in sections if s in old_sections and s in new_sections)
+    if not (change.added_sections or change.removed_sections or change.changed_sections):
+        change.changed_sections = ["(metadata only)"]
     return change
 
 

@@ -39,11 +39,13 @@ NO_NOTES = ParagraphNotes()
 class Block:
     """One structural unit as a loader found it, before numbering is interpreted."""
 
-    kind: str  # "heading" or "para"
+    kind: str  # "heading", "para", or "item" (a list item: part of the numbered paragraph above)
     text: str
     level: int = 0  # heading level (1 = title level); 0 for paragraphs
     page: int | None = None  # 1-based page for paged formats
     notes: ParagraphNotes = NO_NOTES
+    page_end: int | None = None  # last page, when the block runs over a page break
+    number: str | None = None  # the format's own numbering (Word lists); None = read from text
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Paragraph:
     heading_path: tuple[str, ...]
     page: int | None = None
     notes: ParagraphNotes = NO_NOTES
+    page_end: int | None = None  # last page when the paragraph crosses a page break
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class Document:
     format: str  # md, txt, html, pdf, docx
     content_hash: str  # of the file's bytes
     paragraphs: tuple[Paragraph, ...]
+    warnings: tuple[str, ...] = ()  # loaded, but a maintainer should fix these
+    furniture: tuple[str, ...] = ()  # header and footer lines the loader removed
 
     @property
     def doc_id(self) -> str:
@@ -100,6 +105,7 @@ class Chunk:
     position: int = 0  # order within the document
     kind: str = ""  # rule, procedure, case, background, definition; "" = not stated
     asks: tuple[str, ...] = ()  # questions it answers, indexed beside it
+    page_end: int | None = None  # last page when the text runs over a page break
 
     @property
     def audiences(self) -> tuple[str, ...]:
@@ -189,6 +195,8 @@ class DocumentChange:
     previous_path: str | None = None
     changed_sections: list[str] = field(default_factory=list)
     error: str | None = None
+    added_sections: list[str] = field(default_factory=list)
+    removed_sections: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -206,11 +214,21 @@ class Citation:
     effective_date: str
     source_path: str
     quote: str  # the exact passage text as indexed
+    page_end: int | None = None  # last page when the passage runs over a page break
+
+    @property
+    def pages(self) -> str:
+        """'p. 4', or 'pp. 4-5' for a passage that crosses a page break; '' without pages."""
+        if not self.page:
+            return ""
+        if self.page_end and self.page_end != self.page:
+            return f"pp. {self.page}-{self.page_end}"
+        return f"p. {self.page}"
 
     @property
     def label(self) -> str:
         where = f"para {self.paragraphs}" if self.paragraphs else self.section
-        page = f", p. {self.page}" if self.page else ""
+        page = f", {self.pages}" if self.page else ""
         return f"{self.title}, {where}{page}"
 
 

@@ -71,6 +71,22 @@ class Settings(BaseSettings):
         "(the bundled model reads at most 256).",
     )
 
+    # --- loading ---
+    ocr: bool = Field(
+        True,
+        description="Read image-only PDF pages with Tesseract OCR; off reports such a file as "
+        "'scanned: needs OCR'.",
+    )
+    ocr_language: str = Field(
+        "eng",
+        pattern=r"^[a-z_]{3,20}(\+[a-z_]{3,20})*$",
+        description="Tesseract language(s) for OCR, e.g. 'eng' or 'eng+cym' "
+        "(each needs its tesseract-ocr-LANG package).",
+    )
+    ocr_dpi: int = Field(
+        300, ge=100, le=600, description="Resolution at which scanned pages are rendered for OCR."
+    )
+
     # --- retrieval ---
     retrieve_k: int = Field(6, ge=1, le=50, description="Passages returned to the answerer.")
     candidate_k: int = Field(

@@ -105,6 +105,39 @@ def set_core_property(props, name: str, value) -> None:
         setattr(props, name, value)
 
 
+CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def custom_properties(data: dict) -> dict:
+    """Word has no effective-date property and its "created" date is the template's, so the
+    date a citation shows is written as a custom property, as document-management systems do."""
+    return {"EffectiveDate": _as_date(data["effective_date"]).isoformat()}
+
+
+def add_custom_properties(doc, values: dict) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    props = "".join(
+        f'<property fmtid="{FMTID}" pid="{pid}" name="{name}"><vt:lpwstr>{value}</vt:lpwstr></property>'
+        for pid, (name, value) in enumerate(values.items(), start=2)
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Properties xmlns="{CUSTOM_PROPS_NS}" xmlns:vt="{VT_NS}">{props}</Properties>'
+    )
+    part = Part(
+        PackURI("/docProps/custom.xml"),
+        "application/vnd.openxmlformats-officedocument.custom-properties+xml",
+        xml.encode("utf-8"),
+        doc.part.package,
+    )
+    doc.part.package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
 def build(src: Path = DEFAULT_SRC, out: Path = DEFAULT_OUT) -> Path:
     data = load(src)
     doc = Document()
@@ -117,6 +150,7 @@ def build(src: Path = DEFAULT_SRC, out: Path = DEFAULT_OUT) -> Path:
     props = doc.core_properties
     for name, value in core_properties(data).items():
         set_core_property(props, name, value)
+    add_custom_properties(doc, custom_properties(data))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out))

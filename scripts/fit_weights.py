@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import statistics
 import sys
 from pathlib import Path
@@ -46,6 +47,7 @@ from assistant.settings import load_settings  # noqa: E402
 
 L2 = 1.0
 FOLDS = 5
+TARGET_MEDIAN_WORDS = 80  # issue 10: a phone screen's worth
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[float, np.ndarray]:
@@ -105,7 +107,9 @@ def to_scorer(bias: float, weights: np.ndarray, names: tuple[str, ...], floor: f
     return Scorer(bias, {n: float(w) for n, w in zip(names, weights, strict=True)}, floor)
 
 
-def passage_rows(assistant: Assistant, items: list[GoldItem]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def passage_rows(
+    assistant: Assistant, items: list[GoldItem]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     retriever = assistant.retriever()
     rows, labels, groups = [], [], []
     for item in items:
@@ -137,16 +141,21 @@ def sentence_units(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
-    parser.add_argument("--write", action="store_true", help="rewrite assistant/policy/weights.yaml")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite assistant/policy/weights.yaml"
+    )
     args = parser.parse_args()
     settings = load_settings(corpus_dir=ROOT / "corpus", data_dir=args.data)
     assistant = Assistant(settings)
     matcher = FactMatcher(assistant.embedder)
     dev = [
-        i for i in load_gold(args.questions)
+        i
+        for i in load_gold(args.questions)
         if i.split == "dev" and i.answerable and "follow_up" not in i.tags
     ]
     print(f"dev items: {len(dev)}")
@@ -154,10 +163,20 @@ def main() -> int:
     # --- passages
     x, y, groups = passage_rows(assistant, [i for i in dev if i.expected_sections])
     print(f"passage rows: {len(y)} ({int(y.sum())} positive)")
-    current = np.array([assistant.retriever().scorer.probability(dict(zip(PASSAGE_FEATURES, r, strict=True))) for r in x])
+    current = np.array(
+        [
+            assistant.retriever().scorer.probability(dict(zip(PASSAGE_FEATURES, r, strict=True)))
+            for r in x
+        ]
+    )
     held = cross_validate(x, y, groups)
-    print("  current weights:", {k: round(v, 3) for k, v in ranking_quality(current, y, groups).items()})
-    print("  cross-validated:", {k: round(v, 3) for k, v in ranking_quality(held, y, groups).items()})
+    print(
+        "  current weights:",
+        {k: round(v, 3) for k, v in ranking_quality(current, y, groups).items()},
+    )
+    print(
+        "  cross-validated:", {k: round(v, 3) for k, v in ranking_quality(held, y, groups).items()}
+    )
     bias, weights = fit(x, y)
     passage = to_scorer(bias, weights, PASSAGE_FEATURES, 0.0)
     print("  fitted:", round(bias, 3), {k: round(v, 3) for k, v in passage.weights.items()})
@@ -167,11 +186,16 @@ def main() -> int:
     answerer = ExtractiveAnswerer(settings)
     scored = sentence_units(assistant, retriever, answerer, [i for i in dev if i.expected_facts])
     rows, labels, groups = [], [], []
-    states: dict[tuple[str, str], bool] = {}
+    states: dict[tuple[str, str], bool] = {}  # the unit states an expected fact
+    on_point: dict[tuple[str, str], bool] = {}  # ... or comes from an expected paragraph
     for item, units, _ in scored:
         for unit in units:
             ok = any(matcher.score(f, unit.text).found for f in item.expected_facts)
             states[(item.id, unit.text)] = ok
+            on_point[(item.id, unit.text)] = ok or any(
+                unit.passage.chunk.doc_id == d and covers(unit.passage.chunk.paragraphs, p)
+                for d, p in item.expected_sections
+            )
             for features in unit.features:
                 rows.append([features[n] for n in SENTENCE_FEATURES])
                 labels.append(float(ok))
@@ -179,14 +203,20 @@ def main() -> int:
     sx, sy = np.array(rows), np.array(labels)
     print(f"sentence rows: {len(sy)} ({int(sy.sum())} positive)")
     held = cross_validate(sx, sy, groups)
-    print("  cross-validated unit ranking:", {k: round(v, 3) for k, v in ranking_quality(held, sy, groups).items()})
+    print(
+        "  cross-validated unit ranking:",
+        {k: round(v, 3) for k, v in ranking_quality(held, sy, groups).items()},
+    )
     bias, weights = fit(sx, sy)
 
-    # --- the floor: best recall minus off-point quotes on dev, median within the budget
+    # --- floor and word budget: best recall minus off-point quotes on dev (the evaluation's
+    # definitions), the median answer within the target length
     best = None
-    for floor in np.arange(0.05, 0.95, 0.05):
+    for floor, budget in itertools.product(np.arange(0.05, 0.8, 0.05), (60, 75, 90, 105)):
         sentence = to_scorer(bias, weights, SENTENCE_FEATURES, float(floor))
-        trial = ExtractiveAnswerer(settings, sentence)
+        trial = ExtractiveAnswerer(
+            settings.model_copy(update={"answer_max_words": budget}), sentence
+        )
         recalls, off, total, words = [], 0, 0, []
         for item, units, vectors in scored:
             for unit in units:
@@ -197,21 +227,76 @@ def main() -> int:
                 sum(any(matcher.score(f, t).found for t in texts) for f in item.expected_facts)
                 / len(item.expected_facts)
             )
-            off += sum(not states[(item.id, t)] for t in texts)
+            off += sum(not on_point[(item.id, t)] for t in texts)
             total += len(texts)
             words.append(sum(len(t.split()) for t in texts))
         recall, irrelevance = float(np.mean(recalls)), off / max(1, total)
         median = statistics.median(words)
         utility = recall - 0.5 * irrelevance
-        print(f"  floor {floor:.2f}: recall {recall:.3f} irrelevance {irrelevance:.3f} median words {median:.0f}")
-        if median <= settings.answer_max_words and (best is None or utility > best[0]):
-            best = (utility, float(floor))
-    floor = best[1] if best else 0.5
-    sentence = to_scorer(bias, weights, SENTENCE_FEATURES, floor)
-    print("  fitted:", round(bias, 3), {k: round(v, 3) for k, v in sentence.weights.items()}, "floor", floor)
+        print(
+            f"  floor {floor:.2f} budget {budget}: recall {recall:.3f} "
+            f"irrelevance {irrelevance:.3f} median words {median:.0f}"
+        )
+        if median <= TARGET_MEDIAN_WORDS and (best is None or utility > best[0]):
+            best = (utility, float(floor), budget)
+    floor, budget = (best[1], best[2]) if best else (0.5, settings.answer_max_words)
+    sentence = to_scorer(bias, weights, SENTENCE_FEATURES, round(floor, 2))
+    print("  fitted:", round(bias, 3), {k: round(v, 3) for k, v in sentence.weights.items()})
+    print(f"  floor {sentence.floor}, word budget {budget} (set SPO_ANSWER_MAX_WORDS to match)")
     if args.write:
         write(passage, sentence, len(dev))
+    calibrate_scope(assistant, retriever, args.questions)
     return 0
+
+
+def calibrate_scope(assistant: Assistant, retriever: Retriever, questions: Path) -> None:
+    """The scope margin, its least similarity and the refusal threshold, printed for
+    scope.yaml and settings: the grid point that declines most must-decline dev items
+    while declining at most 2% of answerable ones."""
+    items = [i for i in load_gold(questions) if i.split == "dev" and "follow_up" not in i.tags]
+    scope, doc = assistant.scope, assistant.settings.scope_doc_id
+    rows = []
+    for item in items:
+        checked = check_question(item.question, 2000)
+        fixed = checked.refusal or scope.by_pattern(checked.question)
+        retrieval = retriever.retrieve(checked.question)
+        best = retrieval.passages[0].chunk if retrieval.passages else None
+        note = (
+            scope.by_scope_note(best.paragraphs)
+            if best is not None and best.doc_id == doc
+            else None
+        )
+        in_scope = max(
+            (max(p.dense, p.ask) for p in retrieval.passages if p.chunk.doc_id != doc), default=0.0
+        )
+        meaning = scope.by_meaning(retrieval.vector, in_scope)
+        rows.append((item, bool(fixed or note), meaning.similarity, in_scope, retrieval.top_dense))
+    declines = [r for r in rows if not r[0].answerable]
+    answers = [r for r in rows if r[0].answerable]
+    best_point = None
+    for margin, least, threshold in itertools.product(
+        np.arange(-0.05, 0.21, 0.01), np.arange(0.4, 0.76, 0.05), np.arange(0.25, 0.61, 0.01)
+    ):
+        point = (float(margin), float(least), float(threshold))
+        caught = sum(_declined(r, *point) for r in declines) / max(1, len(declines))
+        wrong = sum(_declined(r, *point) for r in answers) / max(1, len(answers))
+        key = (wrong <= 0.02, caught, -wrong, -abs(margin - 0.06))
+        if best_point is None or key > best_point[0]:
+            best_point = (key, margin, least, threshold, caught, wrong)
+    assert best_point is not None
+    _, margin, least, threshold, caught, wrong = best_point
+    print(
+        f"scope on dev: margin {margin:.2f}, least_similarity {least:.2f}, refusal_threshold "
+        f"{threshold:.2f} -> declines {caught:.3f} of must-decline items, {wrong:.3f} of answerable"
+    )
+
+
+def _declined(
+    row: tuple[GoldItem, bool, float, float, float], margin: float, least: float, threshold: float
+) -> bool:
+    _, fixed, similarity, in_scope, top = row
+    by_meaning = similarity >= least and similarity - in_scope >= margin
+    return fixed or by_meaning or top < threshold
 
 
 def write(passage: Scorer, sentence: Scorer, n: int) -> None:
@@ -228,7 +313,9 @@ def write(passage: Scorer, sentence: Scorer, n: int) -> None:
         "# sentence's.  Written by scripts/fit_weights.py from the gold set's dev split",
         f"# ({n} questions, {dt.date.today().isoformat()}); refit rather than edit by hand.",
     ]
-    text = "\n".join([*header, *block("passage", passage, False), *block("sentence", sentence, True)])
+    text = "\n".join(
+        [*header, *block("passage", passage, False), *block("sentence", sentence, True)]
+    )
     (POLICY_DIR / "weights.yaml").write_text(text + "\n", encoding="utf-8")
     print("wrote", POLICY_DIR / "weights.yaml")
 

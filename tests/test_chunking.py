@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 from conftest import REAL_CORPUS
-from fixtures_docs import markdown_doc, write_pdf
+from fixtures_docs import expected_guidance, govuk_pdf, markdown_doc, word_policy, write_pdf
 
 from assistant.chunking import chunk_document
+from assistant.citations import cite
 from assistant.embedding import Embedder
+from assistant.ingest_report import chunk_quality
 from assistant.loading import iter_corpus_files, load_document
 from assistant.schema import Chunk, sha256_text
 from assistant.text import split_sentences
@@ -112,3 +114,57 @@ def test_real_corpus_chunks_obey_every_rule(embedder: Embedder) -> None:
             if len(pieces) > 1:
                 sentences = split_sentences(text)
                 assert sum(len(split_sentences(p)) for p in pieces) == len(sentences)
+
+
+def test_govuk_pdf_chunks_one_per_paragraph_with_pages_and_no_furniture(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    data, spans = govuk_pdf()
+    (tmp_path / "g.pdf").write_bytes(data)
+    expected = expected_guidance(spans)
+    doc = load_document(tmp_path / "g.pdf", tmp_path)
+    chunks = chunk_document(doc, 200, embedder.count_tokens)
+    numbered = [c for c in chunks if c.paragraphs]
+    assert [c.paragraphs[0] for c in numbered] == list(expected.paragraphs)  # one each, in order
+    for chunk in numbered:
+        text, first, last, section = expected.paragraphs[chunk.paragraphs[0]]
+        assert chunk.text == text and chunk.heading_path == (section,)
+        assert (chunk.page, chunk.page_end or chunk.page) == (first, last)
+    crossing = next(c for c in numbered if c.page_end)
+    citation = cite(1, crossing)
+    assert citation.pages == f"pp. {crossing.page}-{crossing.page_end}"
+    assert citation.label.endswith(citation.pages)
+    roles = [c for c in chunks if c.heading_path == ("4. Roles",) and not c.paragraphs]
+    assert [r for c in roles for r in expected.table_rows if r in c.text] == expected.table_rows
+    quality = chunk_quality(chunks, {doc.doc_id: doc.furniture})
+    assert (quality.furniture, quality.split) == (0, 0)
+    assert quality.numbered == len(expected.paragraphs)
+
+
+def test_word_steps_are_chunks_of_their_own(tmp_path: Path, embedder: Embedder) -> None:
+    expected = word_policy(tmp_path / "policy.docx")
+    doc = load_document(tmp_path / "policy.docx", tmp_path)
+    chunks = chunk_document(doc, 200, embedder.count_tokens)
+    steps = [(c.heading_path[0].split()[0], c.paragraphs) for c in chunks if c.paragraphs]
+    assert steps == [(k.split("/")[0], (k.split("/")[1],)) for k in expected.paragraphs]
+
+
+def test_quality_counts_furniture_and_split_paragraphs(tmp_path: Path) -> None:
+    """The summary is a check, not a formality: it finds what a bad loader leaves behind."""
+    def chunk(position: int, text: str, number: str | None = None) -> Chunk:
+        return Chunk(f"d#{position}", "d", "T", "1", "2026-01-01", ("S",),
+                     (number,) if number else (), None, "d.pdf", text, "h", position=position)
+
+    chunks = [
+        chunk(0, "The first part of paragraph four and", "4"),
+        chunk(1, "Running header text that slipped in. Page 3 of 9"),
+        chunk(2, "continued text of paragraph four."),
+        chunk(3, "More of paragraph four.", "4"),
+        chunk(4, "A long paragraph, first half.", "5"),
+        chunk(5, "A long paragraph, second half.", "5"),
+    ]
+    quality = chunk_quality(chunks, {"d": ["Running header text"]})
+    assert (quality.chunks, quality.numbered, quality.furniture) == (6, 4, 1)
+    assert quality.split == 2  # a lower-case start, and paragraph 4 in two runs
+    assert quality.cut_to_fit == 1
+    assert "67% of 6 chunks" in quality.render()

@@ -10,8 +10,10 @@ The tests skip, saying why, only when the PostgreSQL binaries are not installed
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -26,7 +28,12 @@ import pytest
 
 from assistant.errors import FeedbackError
 from assistant.feedback import FeedbackStore
+from assistant.retention import stamp
 from assistant.schema import Answer, AnswerSentence, Citation
+
+MIGRATION_NAMES = [
+    "_m001_create", "_m002_status", "_m003_created_at_index", "_m004_redact_stored_text",
+]  # fmt: skip
 
 
 def _pg_bin() -> Path | None:
@@ -159,7 +166,7 @@ def test_migrations_applied_once_and_recorded(store_target: str | Path) -> None:
     FeedbackStore(store_target).add(_answer(), 1)
     again = FeedbackStore(store_target)  # a second store (a restart, another replica)
     again.add(_answer(), -1)
-    assert again.applied_migrations() == ["_m001_create", "_m002_status"]
+    assert again.applied_migrations() == MIGRATION_NAMES
     assert len(again.list()) == 2
 
 
@@ -178,7 +185,7 @@ def test_old_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:
         conn.execute("INSERT INTO feedback (created_at, question, answer, rating)"
                      " VALUES ('2026-01-01', 'q', 'a', -1)")
     conn.close()
-    records = FeedbackStore(db).list()
+    records = FeedbackStore(db, retention_days=0).list()  # kept until purged: it is old
     assert [(r.question, r.status) for r in records] == [("q", "open")]
 
 
@@ -204,7 +211,7 @@ def test_two_stores_writing_concurrently(store_target: str | Path) -> None:
     records = stores[0].list()
     assert len(records) == 2 * per_writer
     assert len({r.id for r in records}) == 2 * per_writer
-    assert stores[1].applied_migrations() == ["_m001_create", "_m002_status"]
+    assert stores[1].applied_migrations() == MIGRATION_NAMES
 
 
 @pytest.mark.parametrize(
@@ -233,3 +240,83 @@ def test_from_settings_prefers_the_url(settings_for: Callable[..., object], tmp_
         load_settings(feedback_db=tmp_path / "f.sqlite", feedback_url="postgresql://u@h:5432/d")
     )
     assert shared.url == "postgresql://u@h:5432/d" and shared.path is None
+
+
+# --- retention: feedback expires after retention_days, and a maintainer can purge it ---
+
+NOW = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC)
+
+
+def _clock(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    return lambda: moment
+
+
+def test_feedback_older_than_the_retention_period_expires(store_target: str | Path) -> None:
+    FeedbackStore(store_target, 0, _clock(NOW - dt.timedelta(days=31))).add(_answer("old one"), 1)
+    FeedbackStore(store_target, 0, _clock(NOW - dt.timedelta(days=29))).add(_answer("recent"), 1)
+    keeper = FeedbackStore(store_target, retention_days=0, clock=_clock(NOW))
+    assert len(keeper.list()) == 2  # 0 days: kept until purged
+    store = FeedbackStore(store_target, retention_days=30, clock=_clock(NOW))
+    assert [r.question for r in store.list()] == ["recent"]  # expired on this very read
+    assert len(keeper.list()) == 1  # and gone from the database, not only hidden
+    later = FeedbackStore(store_target, retention_days=30, clock=_clock(NOW + dt.timedelta(days=2)))
+    later.add(_answer("new"), -1)  # any use expires what has aged past the period
+    assert [r.question for r in later.list()] == ["new"]
+
+
+def test_purge_deletes_before_a_date_or_everything(store_target: str | Path) -> None:
+    for days in (40, 20, 1):
+        FeedbackStore(store_target, 0, _clock(NOW - dt.timedelta(days=days))).add(_answer(f"{days}"), 1)
+    store = FeedbackStore(store_target, retention_days=0, clock=_clock(NOW))
+    before = stamp(NOW - dt.timedelta(days=10))
+    assert store.count(before) == 2 and store.count(None) == 3
+    assert store.purge(before) == 2
+    assert [r.question for r in store.list()] == ["1"]
+    assert store.purge(None) == 1 and store.list() == [] and store.count(None) == 0
+
+
+def test_a_store_without_a_period_takes_the_one_in_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPO_RETENTION_DAYS", "7")
+    assert FeedbackStore(tmp_path / "f.sqlite").retention_days == 7
+    assert FeedbackStore(tmp_path / "f.sqlite", retention_days=3).retention_days == 3
+    from assistant.settings import load_settings
+
+    assert FeedbackStore.from_settings(load_settings()).retention_days == 7
+
+
+def test_sqlite_overwrites_deleted_feedback_in_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "feedback.sqlite"
+    store = FeedbackStore(db, retention_days=0, clock=_clock(NOW))
+    store.add(_answer("how long does an interim order last"), -1, comment="Zanzibar marker text")
+    assert b"Zanzibar marker text" in db.read_bytes()
+    store.purge(None)
+    assert b"Zanzibar marker text" not in db.read_bytes()
+    assert b"interim order last" not in db.read_bytes()
+
+
+def test_upgrade_redacts_feedback_stored_by_the_old_patterns(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    FeedbackStore(db, retention_days=0).add(_answer("how long is an ISPO"), 1)
+    with sqlite3.connect(db) as conn:  # as the regex-era redaction left it
+        conn.execute("UPDATE feedback SET question = 'victim is jane smith, born 3 March 1990',"
+                     " comment = 'NHS 943 476 5919'")
+        conn.execute("DELETE FROM migrations WHERE name = '_m004_redact_stored_text'")
+    conn.close()
+    record = FeedbackStore(db, retention_days=0).list()[0]
+    assert record.question == "victim is [name removed], born [date of birth removed]"
+    assert record.comment == "NHS [NHS number removed]"
+
+
+def test_gold_item_made_from_feedback_holds_only_redacted_text(tmp_path: Path) -> None:
+    from assistant.ui.quality import feedback_to_item
+
+    store = FeedbackStore(tmp_path / "f.sqlite", retention_days=0)
+    store.add(_answer("victim is jane smith, how long does an ISPO last?"), -1,
+              correction="For Kev Brown on 07700 900123 it lasts until the hearing.")
+    item = feedback_to_item(store.list()[0], tmp_path / "gold.jsonl")
+    dumped = json.dumps(item)
+    for detail in ("jane", "smith", "Kev Brown", "07700"):
+        assert detail not in dumped
+    assert "[name removed]" in item["question"]

@@ -347,9 +347,9 @@ def test_unchanged_files_are_not_parsed_again_unless_chunking_changes(
     parsed: list[str] = []
     real_load = planning.load_document
 
-    def recording_load(path: Path, corpus_dir: Path):  # type: ignore[no-untyped-def]
+    def recording_load(path: Path, corpus_dir: Path, *options):  # type: ignore[no-untyped-def]
         parsed.append(path.name)
-        return real_load(path, corpus_dir)
+        return real_load(path, corpus_dir, *options)
 
     monkeypatch.setattr(planning, "load_document", recording_load)
     (corpus / "b.md").write_text(

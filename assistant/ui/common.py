@@ -25,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from assistant import redaction
 from assistant.answering import Assistant
 from assistant.conversations import ConversationStore
 from assistant.errors import AssistantError
@@ -65,6 +66,7 @@ def _build_assistant(settings_: Settings) -> Assistant:
     with contextlib.suppress(AssistantError):  # no index yet: the pages say so
         helper.retriever()
         helper.embedder.encode(["warm up"])
+    redaction.warm_up()  # the personal-detail model, which every question needs first
     return helper
 
 
