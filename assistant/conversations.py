@@ -2,7 +2,9 @@
 
 A conversation is found only by its id: 128 random bits from :mod:`secrets`, carried in the
 page's URL, so nobody can list or guess another officer's conversation.  It expires
-``retention_days`` after its last question (0 keeps it until deleted).  What is kept is what
+``retention_days`` after its last question (0 keeps it until deleted or purged); like the
+feedback store it is a :class:`assistant.retention.Purgeable`, so ``python -m assistant purge``
+covers it, and SQLite's ``secure_delete`` overwrites what is deleted.  What is kept is what
 the officer was shown: the redacted question (``Answer.question``, redacted again here in
 case a caller built the answer by hand), the answer quoted from the guidance, its citations
 and notices.  The retrieval query, timings and scores are not kept: they are diagnostics, and
@@ -15,7 +17,6 @@ conversation itself stays in the page, so nothing the officer sees is lost.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import re
 import secrets
@@ -27,6 +28,7 @@ from typing import Any
 
 from .errors import ConversationError
 from .redaction import redact
+from .retention import Clock, cutoff, stamp, utc_now
 from .schema import Answer, AnswerSentence, Citation
 from .settings import Settings
 
@@ -56,10 +58,6 @@ def new_id() -> str:
 
 def is_conversation_id(text: str) -> bool:
     return ID_PATTERN.match(text) is not None
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def answer_record(answer: Answer) -> dict[str, Any]:
@@ -105,9 +103,10 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
 class ConversationStore:
     """A SQLite file of conversations; opens per call, like the feedback store."""
 
-    def __init__(self, path: Path, retention_days: int) -> None:
+    def __init__(self, path: Path, retention_days: int, clock: Clock = utc_now) -> None:
         self.path = path
         self.retention_days = retention_days
+        self.clock = clock
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConversationStore:
@@ -122,6 +121,7 @@ class ConversationStore:
         except (OSError, sqlite3.Error) as exc:
             raise ConversationError(f"conversation store {self.path}: {_reason(exc)}") from None
         try:
+            conn.execute("PRAGMA secure_delete = ON")
             conn.execute("BEGIN IMMEDIATE")
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 conn.execute(
@@ -143,20 +143,34 @@ class ConversationStore:
         finally:
             conn.close()
 
-    def _cutoff(self) -> str | None:
-        if self.retention_days == 0:
-            return None
-        return (_now() - dt.timedelta(days=self.retention_days)).isoformat(timespec="seconds")
+    @property
+    def what(self) -> str:
+        return f"conversations in {self.path}"
+
+    def count(self, before: str | None) -> int:
+        """Conversations whose last question is stamped before ``before`` (all when None)."""
+        if not self.path.exists():  # counting or purging never creates a store
+            return 0
+        query, args = "SELECT COUNT(*) FROM conversations", tuple[str, ...]()
+        if before is not None:
+            query, args = query + " WHERE updated_at < ?", (before,)
+        with self._connect() as conn:
+            return int(conn.execute(query, args).fetchone()[0])
+
+    def purge(self, before: str | None) -> int:
+        """Delete conversations last used before ``before`` (all when None); returns how many."""
+        if not self.path.exists():
+            return 0
+        query, args = "DELETE FROM conversations", tuple[str, ...]()
+        if before is not None:
+            query, args = query + " WHERE updated_at < ?", (before,)
+        with self._connect() as conn:
+            return int(conn.execute(query, args).rowcount)
 
     def purge_expired(self) -> int:
         """Delete every conversation past its retention period; returns how many went."""
-        cutoff = self._cutoff()
-        if cutoff is None:
-            return 0
-        with self._connect() as conn:
-            return conn.execute(
-                "DELETE FROM conversations WHERE updated_at < ?", (cutoff,)
-            ).rowcount
+        before = cutoff(self.retention_days, self.clock())
+        return 0 if before is None else self.purge(before)
 
     def load(self, conversation_id: str) -> Conversation | None:
         """The conversation, or None when the id is unknown or has expired."""
@@ -202,7 +216,7 @@ class ConversationStore:
         if not is_conversation_id(conversation_id):
             raise ConversationError("conversation id is not valid: expected a 22-character id")
         self.purge_expired()  # every write sweeps, so expiry needs no scheduled job
-        now = _now().isoformat(timespec="seconds")
+        now = stamp(self.clock())
         record = {"answer": answer_record(turn.answer), "feedback_saved": turn.feedback_saved}
         with self._connect() as conn:
             turns = self._turns(conn, conversation_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON, ROOT
 
 from assistant import conversations
 from assistant.answering import Assistant
@@ -164,3 +166,39 @@ def test_a_bad_link_or_a_damaged_store_is_one_line_and_harms_nothing(
     blocked.write_text("a file where the folder should be")
     with pytest.raises(ConversationError, match="conversation store"):
         ConversationStore(blocked / "conv.sqlite", 30).append(good, Turn(answers[1]), None)
+
+
+def test_the_purge_command_covers_conversations_and_overwrites_them(
+    tmp_path: Path, answers: list
+) -> None:
+    data = tmp_path / "data"
+    path = data / "conversations.sqlite"
+    store = ConversationStore(path, retention_days=0)  # nothing expires on its own here
+    old, recent = new_id(), new_id()
+    store.append(old, Turn(answers[1]), None)
+    store.append(recent, Turn(answers[0]), None)
+    _age(path, old, 40)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SPO_DATA_DIR": str(data),
+           "SPO_FEEDBACK_DB": str(tmp_path / "feedback.sqlite"), "SPO_RETENTION_DAYS": "30"}  # fmt: skip
+
+    def purge(*args: str) -> str:
+        done = subprocess.run(
+            [PYTHON, "-m", "assistant", "purge", *args],
+            capture_output=True, text=True, timeout=300, env=env, cwd=ROOT, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert f"conversations in {path}: 1 record(s) older than 30 days" in purge("--dry-run")
+    assert store.load(old) is not None
+    assert f"conversations in {path}: deleted 1 record(s)" in purge()
+    assert store.load(old) is None and store.load(recent) is not None
+    assert b"interim SPO last" not in path.read_bytes()  # overwritten, not just unlinked
+    assert "deleted 1 record(s) of every age" in purge("--all", "--yes")
+    assert store.load(recent) is None
+
+
+def test_purging_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "none" / "conversations.sqlite", retention_days=30)
+    assert store.count(None) == 0 and store.purge(None) == 0
+    assert not (tmp_path / "none").exists()
