@@ -21,6 +21,7 @@ from assistant.conversations import ConversationStore
 from assistant.loading import iter_corpus_files, load_document
 from assistant.settings import Settings
 from assistant.store import read_pointer
+from assistant.ui.answer_view import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -117,10 +118,10 @@ def test_out_of_scope_question_is_refused_with_warning_styling(app: Runner) -> N
     at = ask(app(), "how do I carry out a roadside drug wipe?")
     warnings = at.chat_message[1].warning
     assert warnings, "a refusal is drawn as a warning box"
-    assert "can't" in warnings[0].value.lower() or "cannot" in warnings[0].value.lower()
-    assert at.warning[0].proto.icon == ":material/block:"
     answer = turns(at)[0].answer  # type: ignore[attr-defined]
-    assert answer.refused
+    assert answer.refused and answer.refusal_reason
+    assert warnings[0].value == md_escape(answer.text)  # the refusal's own words, in the box
+    assert at.warning[0].proto.icon == ":material/block:"
     assert len(at.expander) <= 1  # at most the scope note is cited
 
 
