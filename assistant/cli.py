@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_options(check)
     check.set_defaults(handler=run_check_corpus)
     purge_parser(
-        commands.add_parser("purge", help="delete stored feedback and conversations: expired, older, or all")
+        commands.add_parser(
+            "purge", help="delete stored feedback and conversations: expired, older, or all"
+        )
     )
     return parser
 
