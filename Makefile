@@ -12,8 +12,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 
 .PHONY: run test install install-dev system-deps ingest lint bench eval eval-gate docs clean
 
+# serve.py loads the model and the index while the server starts, so the first answer is quick.
 run: install ingest
-	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 \
+	$(PY) -m streamlit run serve.py --server.headless true --server.address 127.0.0.1 \
 		--server.port $(PORT) --browser.gatherUsageStats false
 
 test: install-dev system-deps
@@ -65,6 +66,7 @@ lint: install-dev
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/noop_ingest.py
 	$(PY) bench/answer.py
 	$(PY) bench/load.py
 	$(PY) bench/scale.py --sizes 1000

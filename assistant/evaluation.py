@@ -8,6 +8,7 @@ and are defined in ``assistant/policy/metrics.yaml`` and ``eval/README.md``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import statistics
@@ -242,6 +243,8 @@ def run_evaluation(
             progress(done + 1, len(items), item.id)
     return {
         "questions_file": str(questions),
+        # The gold set's fingerprint, so charts across runs can mark where it changed.
+        "gold_sha256": hashlib.sha256(questions.read_bytes()).hexdigest(),
         "corpus_version": assistant.retriever().snapshot.version,
         "items_total": len(items),
         "metrics": summarise(results),

@@ -173,8 +173,13 @@ class Settings(BaseSettings):
     eval_runs: Path = Field(
         Path("eval/runs"), description="Folder where evaluation runs write their reports."
     )
+    eval_thresholds: Path = Field(
+        Path("eval/thresholds.json"),
+        description="Quality floors and ceilings: the test gate checks them and the Quality "
+        "page draws them on its charts.",
+    )
 
-    # --- feedback ---
+    # --- feedback and conversations ---
     feedback_db: Path = Field(
         Path("data/feedback.sqlite"), description="SQLite file holding officers' feedback."
     )
@@ -183,6 +188,11 @@ class Settings(BaseSettings):
         pattern=r"^postgres(ql)?://",
         description="PostgreSQL URL of a feedback database shared by several app replicas "
         "(postgresql://user@host:5432/db); unset uses the SQLite file feedback_db.",
+    )
+    conversations_db: Path | None = Field(
+        None,
+        description="SQLite file keeping conversations so that a reload brings them back; "
+        "unset keeps it in data_dir as conversations.sqlite.",
     )
     retention_days: int = Field(
         30,

@@ -310,12 +310,12 @@ def test_upgrade_redacts_feedback_stored_by_the_old_patterns(tmp_path: Path) -> 
 
 
 def test_gold_item_made_from_feedback_holds_only_redacted_text(tmp_path: Path) -> None:
-    from assistant.ui.quality import feedback_to_item
+    from assistant.ui.quality_gold import Candidate, gold_item
 
     store = FeedbackStore(tmp_path / "f.sqlite", retention_days=0)
     store.add(_answer("victim is jane smith, how long does an ISPO last?"), -1,
               correction="For Kev Brown on 07700 900123 it lasts until the hearing.")
-    item = feedback_to_item(store.list()[0], tmp_path / "gold.jsonl")
+    item = gold_item(Candidate((store.list()[0],)), tmp_path / "gold.jsonl")
     dumped = json.dumps(item)
     for detail in ("jane", "smith", "Kev Brown", "07700"):
         assert detail not in dumped

@@ -47,12 +47,12 @@ def test_follow_ups_and_the_transcript_hold_only_the_redacted_question(
 ) -> None:
     import streamlit as st
 
-    from assistant.ui import ask
+    from assistant.ui import ask, session
 
     assistant, answer = answered
     follow_up = assistant.ask("and can it be renewed?", [answer.question])
     assert not any(d in follow_up.retrieval_query for d in DETAILS)
-    st.session_state[ask.TURNS] = [ask.Turn(1, answer), ask.Turn(2, follow_up)]
+    st.session_state[session.TURNS] = [session.Turn(1, answer), session.Turn(2, follow_up)]
     transcript = ask.transcript()
     assert "[name removed]" in transcript and "renewed" in transcript
     for detail in DETAILS:

@@ -46,7 +46,7 @@ def _seed(db: Path) -> None:
 
 def _purge(db: Path, *args: str, days: str = "30") -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "SPO_FEEDBACK_DB": str(db), "SPO_RETENTION_DAYS": days,
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
+           "SPO_DATA_DIR": str(db.parent / "data"), "PYTHONPATH": str(ROOT)}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "assistant", "purge", *args],
         capture_output=True, text=True, timeout=300, env=env, cwd=ROOT, check=False,

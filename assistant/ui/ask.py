@@ -1,208 +1,87 @@
-"""Ask page: the chat, with citations, refusals, notices, feedback and a transcript.
+"""Ask page: the chat, phone first, with citations, refusals, notices, feedback and a transcript.
 
-Only the redacted form of each question (``Answer.question``) is kept in session state and
-shown back; the raw text the officer typed is used once, for that answer, and never logged.
+Only the redacted form of each question (``Answer.question``) is kept, in Session State and
+in the conversation store; the raw text the officer typed is used once, for that answer, and
+never logged.  The header is one line: the title and a menu holding the reader's role, New
+conversation and Download transcript, so the conversation has the screen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import zoneinfo
 
 import streamlit as st
 
-from assistant.errors import AssistantError, FeedbackError, IndexNotReady
+from assistant.errors import AssistantError, IndexNotReady
 from assistant.guard import check_question
-from assistant.schema import Answer, Citation
-from assistant.ui import common
-
-TURNS = "ask_turns"
-NEXT_ID = "ask_next_id"
-
-
-@dataclass
-class Turn:
-    """One question and its answer; ``id`` keys the turn's widgets."""
-
-    id: int
-    answer: Answer
-    feedback_saved: bool = False
-    feedback_error: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+from assistant.policy.texts import product_texts
+from assistant.transcript import render_transcript, role_label
+from assistant.ui import common, frontend, roles, session
+from assistant.ui.answer_view import anchor_id, md_escape, render_answer
 
 
-def turns() -> list[Turn]:
-    value = st.session_state.setdefault(TURNS, [])
-    assert isinstance(value, list)
-    return value
-
-
-def next_id() -> int:
-    value = int(st.session_state.get(NEXT_ID, 1))
-    st.session_state[NEXT_ID] = value + 1
-    return value
-
-
-def history() -> list[str]:
-    """Earlier (redacted) user questions, oldest first, for follow-ups."""
-    return [t.answer.question for t in turns()]
-
-
-def md_escape(text: str) -> str:
-    """Keep answer text literal in Markdown: no LaTeX from $, no HTML from <."""
-    return text.replace("\\", "\\\\").replace("$", "\\$").replace("<", "&lt;")
-
-
-def quote_block(text: str) -> str:
-    return "\n".join("> " + md_escape(line) if line.strip() else ">" for line in text.splitlines())
-
-
-def render_citation(citation: Citation, turn_id: int) -> None:
-    with st.expander(
-        f"[{citation.marker}] {citation.label}", key=f"cite-{turn_id}-{citation.marker}"
-    ):
-        st.markdown(quote_block(citation.quote))
-        facts = [f"**Document:** {md_escape(citation.title)}"]
-        if citation.section:
-            facts.append(f"**Section:** {md_escape(citation.section)}")
-        if citation.paragraphs:
-            facts.append(f"**Paragraph:** {citation.paragraphs}")
-        if citation.page:
-            facts.append(f"**Page:** {citation.page}")
-        if citation.edition:
-            facts.append(f"**Edition:** {md_escape(citation.edition)}")
-        if citation.effective_date:
-            facts.append(f"**Effective date:** {citation.effective_date}")
-        st.markdown("  \n".join(facts))
-        params = {"doc": citation.doc_id}
-        if citation.paragraphs:
-            params["para"] = citation.paragraphs.split("-")[0]
-        st.page_link(
-            common.SOURCES_PAGE,
-            label="Open this section in Sources",
-            icon=":material/menu_book:",
-            query_params=params,
-        )
-
-
-def render_answer(turn: Turn) -> None:
-    """The answer body (normal or refusal), notices, citations and the feedback controls."""
-    answer = turn.answer
-    for notice in answer.notices:
-        st.info(notice, icon=":material/info:")
-    if answer.refused:
-        st.warning(md_escape(answer.text), icon=":material/block:")
-        for citation in answer.citations:  # at most the scope note
-            render_citation(citation, turn.id)
-    else:
-        st.markdown(md_escape(answer.text))
-        if answer.citations:
-            st.caption("Sources cited")
-        for citation in answer.citations:
-            render_citation(citation, turn.id)
-    render_feedback(turn)
-
-
-def render_feedback(turn: Turn) -> None:
-    if turn.feedback_saved:
-        st.caption(":material/check_circle: Thank you: your feedback was saved.")
-        return
-    rating = st.feedback("thumbs", key=f"rating-{turn.id}")
-    if rating is None:
-        return
-    comment = st.text_input(
-        "Comment (optional)",
-        key=f"comment-{turn.id}",
-        placeholder="What was good or wrong? Do not type personal details.",
-    )
-    correction = st.text_area(
-        "What the right answer is (optional)",
-        key=f"correction-{turn.id}",
-        height=80,
-    )
-    if st.button("Save feedback", key=f"save-{turn.id}", icon=":material/send:"):
-        try:
-            common.feedback_store().add(
-                turn.answer, 1 if rating == 1 else -1, comment or "", correction or ""
-            )
-        except FeedbackError as exc:
-            turn.feedback_error = str(exc).splitlines()[0]
-        else:
-            turn.feedback_saved = True
-            turn.feedback_error = None
-            st.rerun()
-    if turn.feedback_error:
-        st.error(f"Feedback not saved: {turn.feedback_error}", icon=":material/error:")
+def local_now() -> dt.datetime:
+    """Now, in the reader's browser time zone when the browser says which, else the server's."""
+    try:
+        zone = st.context.timezone
+        return dt.datetime.now(zoneinfo.ZoneInfo(zone)) if zone else dt.datetime.now().astimezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.datetime.now().astimezone()
 
 
 def transcript() -> str:
-    """The conversation as Markdown, with every answer's citations (label and quote)."""
-    lines = ["# SPO guidance assistant: conversation", ""]
-    for number, turn in enumerate(turns(), start=1):
-        answer = turn.answer
-        lines += [f"## Question {number}", "", answer.question, "", "### Answer", ""]
-        if answer.refused:
-            lines.append("*(The assistant declined to answer.)*")
-            lines.append("")
-        lines += [answer.text, ""]
-        if answer.citations:
-            lines += ["### Citations", ""]
-            for citation in answer.citations:
-                lines.append(f"[{citation.marker}] {citation.label}")
-                lines.append("")
-                lines += [f"> {line}" if line else ">" for line in citation.quote.splitlines()]
-                lines.append("")
-        if answer.corpus_version:
-            lines += [f"*Guidance index version {answer.corpus_version}*", ""]
-    return "\n".join(lines)
-
-
-def new_conversation() -> None:
-    st.session_state[TURNS] = []
-    for key in [
-        k for k in st.session_state if str(k).startswith(("rating-", "comment-", "correction-"))
-    ]:
-        del st.session_state[key]
-
-
-def toolbar() -> None:
-    left, right, _ = st.columns([1, 1, 1])
-    left.button(
-        "New conversation",
-        on_click=new_conversation,
-        icon=":material/add_comment:",
-        disabled=not turns(),
-    )
-    right.download_button(
-        "Download transcript",
-        data=transcript(),
-        file_name="spo-conversation.md",
-        mime="text/markdown",
-        on_click="ignore",
-        icon=":material/download:",
-        disabled=not turns(),
+    return render_transcript(
+        [t.answer for t in session.turns()], local_now(), roles.current() or None
     )
 
 
-def ask(prompt: str) -> None:
-    """Show the question (redacted) and stream its answer, then keep the turn."""
-    try:
-        if common.assistant_ready():
-            helper = common.assistant()
-        else:
-            with st.spinner("Loading the guidance index (first question only)…"):
-                helper = common.assistant()
-    except AssistantError as exc:
-        st.error(f"The assistant could not start: {exc}", icon=":material/error:")
-        return
-    shown = check_question(prompt, helper.settings.max_question_chars).question
+def options(role: str) -> None:
+    """The header menu: the role first (it changes every answer), then the actions."""
+    with st.popover(role_label(role), icon=":material/badge:", key="ask_options"):
+        roles.picker("ask_role")
+        empty = not session.turns()
+        st.button(
+            "New conversation",
+            key="new_conversation",
+            on_click=session.start_new,
+            icon=":material/add_comment:",
+            disabled=empty,
+        )
+        st.download_button(
+            "Download transcript",
+            key="download_transcript",
+            data=transcript(),
+            file_name="spo-conversation.md",
+            mime="text/markdown",
+            on_click="ignore",
+            icon=":material/download:",
+            disabled=empty,
+        )
+
+
+def ask(prompt: str, role: str) -> None:
+    """Show the question (redacted) at once, then stream its answer and keep the turn."""
+    shown = check_question(prompt, common.settings().max_question_chars).question
     with st.chat_message("user"):
         st.markdown(md_escape(shown) or "*(empty question)*")
     with st.chat_message("assistant"):
         streamed = st.empty()
         try:
-            stream = helper.stream(prompt, history())
-            with streamed.container():
-                st.write_stream(stream)
+            if common.assistant_ready():
+                helper = common.assistant()
+            else:
+                with streamed.container(), st.spinner("Loading the guidance index…"):
+                    helper = common.assistant()
+            stream = helper.stream(prompt, session.history(), audience=role or None)
+            if helper.settings.llm_backend == "none":
+                # An extractive answer is whole before its first word: streaming it word by
+                # word only re-sent the growing text a hundred times.  Draw it once.
+                for _ in stream:
+                    pass
+            else:  # a model's checked sentences arrive one by one: show each as it comes
+                with streamed.container():
+                    st.write_stream(stream)
         except IndexNotReady:
             streamed.empty()
             not_ready()
@@ -215,9 +94,10 @@ def ask(prompt: str) -> None:
         if answer is None:  # pragma: no cover - the stream always sets it
             return
         streamed.empty()
-        turn = Turn(next_id(), answer)
-        turns().append(turn)
+        turn = session.Turn(session.next_id(), answer)
+        session.keep(turn)
         render_answer(turn)
+    frontend.show_answer(anchor_id(turn.id))
 
 
 def not_ready() -> None:
@@ -230,11 +110,14 @@ def not_ready() -> None:
 
 
 def render() -> None:
-    st.title("Ask about Stalking Protection Orders")
-    st.caption(
-        "Answers quote the SPO guidance notes, with [n] markers that open the passage cited. "
-        "Do not type names, addresses or other personal details."
-    )
+    texts = product_texts()
+    problem = session.restore()
+    head = st.container(horizontal=True, vertical_alignment="center", key="ask_header")
+    with head:
+        st.title("Ask about SPOs", anchor=False, width="stretch")
+    st.caption(texts.ask_caption)
+    if problem:
+        st.info(problem, icon=":material/history:")
     try:
         if not common.index_ready():
             not_ready()
@@ -246,17 +129,20 @@ def render() -> None:
     except AssistantError as exc:
         st.error(f"The guidance index cannot be opened: {exc}", icon=":material/error:")
         return
-    bar = st.container()
-    for turn in turns():
+    for turn in session.turns():
         with st.chat_message("user"):
             st.markdown(md_escape(turn.answer.question))
         with st.chat_message("assistant"):
             render_answer(turn)
+    role = roles.current()
     prompt = st.chat_input("Ask a question about SPOs, e.g. who can apply for an SPO?")
     if prompt is not None:
-        ask(prompt)
-    with bar:  # drawn last so it includes the answer just given
-        toolbar()
+        ask(prompt, role)
+    if session.store_problem():
+        st.caption(f"This conversation will not survive a reload: {session.store_problem()}")
+    st.caption(texts.not_official)
+    with head:  # drawn last so the transcript includes the answer just given
+        options(roles.current())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Shared pieces of the Streamlit pages: cached resources, sign-in and roles.
+"""Shared pieces of the Streamlit pages: the assistant, the stores, sign-in and page roles.
 
-Models and the index load once per process (``st.cache_resource``); every page asks for them
-through :func:`assistant` and :func:`feedback_store`, keyed by the settings in force, so tests
-that point ``SPO_*`` variables at their own folders get their own instances.
+The model and the index load once per process, in a background thread started by the
+server's start-up hook (``serve.py``) or else by the first page that needs them; every page
+asks through :func:`assistant`, keyed by the settings in force, so tests that point ``SPO_*``
+variables at their own folders get their own instances.  The feedback and conversation stores
+follow the same settings.
 
 Sign-in is optional: only when ``st.secrets`` has an ``[auth]`` section does the app use
 ``st.login()`` (OIDC), and then Quality is for trainers and maintainers and Library for
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -24,6 +27,7 @@ import streamlit as st
 
 from assistant import redaction
 from assistant.answering import Assistant
+from assistant.conversations import ConversationStore
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.settings import ENV_PREFIX, Settings, load_settings
@@ -36,6 +40,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "library": ("maintainers",),
 }
 ASK_PAGE = "assistant/ui/ask.py"
+BRIEFING_PAGE = "assistant/ui/briefing.py"
 SOURCES_PAGE = "assistant/ui/sources.py"
 QUALITY_PAGE = "assistant/ui/quality.py"
 LIBRARY_PAGE = "assistant/ui/library.py"
@@ -56,7 +61,7 @@ def settings() -> Settings:
 
 
 def _build_assistant(settings_: Settings) -> Assistant:
-    """Load the model and open the live index (if any) so the first answer is quick."""
+    """Load the model and open the live index (if any), so the first answer is quick."""
     helper = Assistant(settings_)
     with contextlib.suppress(AssistantError):  # no index yet: the pages say so
         helper.retriever()
@@ -65,36 +70,33 @@ def _build_assistant(settings_: Settings) -> Assistant:
     return helper
 
 
-@st.cache_resource(show_spinner=False)
-def _assistant_future(key: str, _settings: Settings) -> Future[Assistant]:
-    """The assistant, built once per process in a background thread.
-
-    Pages start it without waiting, so the chat box appears at once and the model loads
-    while the officer types; the first question waits only for what is left.
-    """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spo-warm-up")
-    future = pool.submit(_build_assistant, _settings)
-    pool.shutdown(wait=False)
-    return future
+# One warm-up per settings, kept in a plain module dict rather than st.cache_resource: the
+# server's start-up hook (serve.py) fills it before any page runs, outside a script run.
+_warm: dict[str, Future[Assistant]] = {}
+_warm_lock = threading.Lock()
 
 
-def _future() -> Future[Assistant]:
-    current = settings()
-    return _assistant_future(current.model_dump_json(), current)
-
-
-def start_warm_up() -> None:
-    """Begin loading the model and the index in the background (returns at once)."""
-    _future()
+def start_warm_up(settings_: Settings | None = None) -> Future[Assistant]:
+    """Begin loading the model and the index in a background thread (returns at once)."""
+    current = settings_ or settings()
+    key = current.model_dump_json()
+    with _warm_lock:
+        future = _warm.get(key)
+        if future is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spo-warm-up")
+            future = pool.submit(_build_assistant, current)
+            pool.shutdown(wait=False)
+            _warm[key] = future
+        return future
 
 
 def assistant_ready() -> bool:
-    return _future().done()
+    return start_warm_up().done()
 
 
 def assistant() -> Assistant:
     """The process-wide assistant (waits for the warm-up); it follows the live version."""
-    return _future().result()
+    return start_warm_up().result()
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,9 +120,14 @@ def refresh_after_ingest() -> None:
 
     The embedding model is shared by the process, so only the index is reopened.
     """
-    _assistant_future.clear()
+    with _warm_lock:
+        _warm.pop(settings().model_dump_json(), None)
     st.cache_data.clear()
     assistant()
+
+
+def conversation_store() -> ConversationStore:
+    return ConversationStore.from_settings(settings())
 
 
 # --- sign-in and roles -------------------------------------------------------------------

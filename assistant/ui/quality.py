@@ -2,15 +2,16 @@
 
 * Run the evaluation (the same pipeline officers use) with a progress bar; the report is saved
   under the runs folder like ``python -m assistant.eval`` does, and compared with the last run.
-* A table of items with their scores, and per item the question, answer, cited passages and
-  the expected facts found and missing.
-* Headline metrics across runs (Altair).
-* Thumbs-down feedback: each can be turned into a new gold item (the officer's correction,
-  split into sentences, becomes the expected facts) and is then marked "promoted".
+* Every metric the report holds, explained in a sentence (``assistant/policy/metrics.yaml``),
+  overall and per split (dev, test) when the report has splits, against its threshold.
+* A table of items, and per item the question, answer, cited passages, and for each expected
+  fact the answer sentence that stated it, or that it is missing.
+* Each metric across runs (:mod:`quality_charts`), and thumbs-down feedback turned into gold
+  items (:mod:`quality_gold`).
 * Gold items to review: their expected paragraphs changed since the previous index version.
 
-The gold set and runs folder are the settings ``eval_questions`` and ``eval_runs``
-(``SPO_EVAL_QUESTIONS``, ``SPO_EVAL_RUNS``; tests point them at their own files).
+The gold set, runs folder and thresholds are the settings ``eval_questions``, ``eval_runs``
+and ``eval_thresholds`` (tests point them at their own files).
 """
 
 from __future__ import annotations
@@ -18,35 +19,41 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.eval import list_runs, run_dir, write_report
-from assistant.evaluation import (
-    HEADLINE,
-    LOWER_IS_BETTER,
-    append_gold_item,
-    load_gold,
-    next_item_id,
-    run_evaluation,
-    stale_gold_items,
-)
-from assistant.feedback import FeedbackRecord
-from assistant.text import split_sentences
+from assistant.eval import list_runs, load_thresholds, run_dir, write_report
+from assistant.evaluation import run_evaluation
+from assistant.gold import stale_gold_items
 from assistant.ui import common
+from assistant.ui.quality_charts import (
+    describe,
+    metric_names,
+    split_values,
+    thresholds_of,
+    trend_section,
+)
+from assistant.ui.quality_gold import feedback_section
 
 LAST_REPORT = "quality_last_report"
-RATES = [m for m in HEADLINE if not m.startswith("latency")]
 
 
-def questions_path() -> Path:
-    return common.settings().eval_questions
+def thresholds() -> tuple[dict[str, Any], str | None]:
+    """The thresholds file, and a line saying why it could not be used (if it could not)."""
+    path = common.settings().eval_thresholds
+    if not path.exists():
+        return {}, f"No thresholds file at `{path}`: charts show no threshold lines."
+    try:
+        return load_thresholds(path), None
+    except AssistantError as exc:
+        return {}, f"Thresholds not drawn: {exc}"
 
 
-def runs_path() -> Path:
-    return common.settings().eval_runs
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if abs(value) <= 1 else f"{value:.0f}"
 
 
 def item_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,6 +63,7 @@ def item_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": item["id"],
+                "split": item.get("split", ""),
                 "question": item["question"][:90],
                 "answerable": item["answerable"],
                 "refused": item["refused"],
@@ -72,24 +80,9 @@ def item_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def feedback_to_item(record: FeedbackRecord, gold: Path) -> dict[str, Any]:
-    """A new gold item from a thumbs-down: the correction's sentences are the expected facts."""
-    facts = split_sentences(record.correction) or split_sentences(record.comment)
-    return {
-        "id": next_item_id(load_gold(gold) if gold.exists() else [], "F"),
-        "question": record.question,
-        "expected_facts": facts,
-        "topic": "officer_feedback",
-        "source": f"officer feedback #{record.id}",
-        "answerable": True,
-        "tags": ["officer_feedback"],
-        "expected_sections": [],
-    }
-
-
 def run_section(gold: Path) -> None:
-    st.subheader("Run an evaluation")
-    st.caption(f"Gold set `{gold}`; reports are saved under `{runs_path()}`.")
+    st.subheader("Run an evaluation", anchor=False)
+    st.caption(f"Gold set `{gold}`; reports are saved under `{common.settings().eval_runs}`.")
     if not st.button("Run evaluation", key="run_eval", icon=":material/play_arrow:"):
         return
     bar = st.progress(0.0, text="Starting…")
@@ -99,7 +92,7 @@ def run_section(gold: Path) -> None:
 
     try:
         report = run_evaluation(common.settings(), gold, common.assistant(), progress)
-        report = write_report(report, run_dir(runs_path()))
+        report = write_report(report, run_dir(common.settings().eval_runs))
     except AssistantError as exc:
         st.error(f"The evaluation could not run: {exc}", icon=":material/error:")
         return
@@ -107,23 +100,68 @@ def run_section(gold: Path) -> None:
     st.session_state[LAST_REPORT] = report
 
 
-def show_report(report: dict[str, Any]) -> None:
-    st.subheader("Results")
+def metric_card(name: str, report: dict[str, Any], limits: dict[str, Any]) -> None:
+    """One metric: its value and change, what it means, each split, and its threshold."""
+    metric = describe(name)
+    values = split_values(report, name)
+    delta = ((report.get("comparison") or {}).get("deltas") or {}).get(name)
+    with st.container(border=True, key=f"metric-{name}"):
+        st.metric(
+            metric.label,
+            fmt(values.get("all")),
+            None if delta is None else f"{delta:+.3f}",
+            delta_color="inverse" if metric.better == "lower" else "normal",
+            help=f"`{name}`",
+        )
+        if metric.explain:
+            st.caption(metric.explain)
+        splits = [f"{split} {fmt(v)}" for split, v in values.items() if split != "all"]
+        if splits:
+            st.caption("By split: " + " · ".join(splits))
+        for split, (side, bound) in thresholds_of(name, limits).items():
+            value = values.get(split)
+            ok = value is not None and (value >= bound if side == "min" else value <= bound)
+            word = "at least" if side == "min" else "at most"
+            where = "" if split == "all" else f" for the {split} split"
+            st.caption(f"{'Meets' if ok else 'Misses'} the threshold{where}: {word} {bound:g}.")
+
+
+def item_detail(item: dict[str, Any]) -> None:
+    facts = len(item["facts_found"]) + len(item["facts_missing"])
+    split = f" · {item['split']}" if item.get("split") else ""
+    with st.expander(
+        f"{item['id']}{split} · facts {len(item['facts_found'])}/{facts} · {item['question'][:70]}"
+    ):
+        st.markdown(f"**Question:** {item['question']}")
+        st.markdown("**Answer:**")
+        st.text(item["answer"])
+        for cite in item["citations"]:
+            st.caption(
+                f"[{cite['marker']}] {cite['doc_id']} para {cite['paragraphs']}: {cite['quote']}"
+            )
+        if facts:
+            st.markdown("**Expected facts, and the answer sentence that states each:**")
+        for fact in item["facts_found"]:
+            st.markdown(
+                f":green[found] {fact['fact']}  \n"
+                f"↳ stated by the answer sentence: _{fact['sentence']}_"
+            )
+        for fact in item["facts_missing"]:
+            st.markdown(f":red[missing] {fact['fact']}  \n↳ no answer sentence states it")
+        if item["retrieved"]:
+            st.caption("Retrieved: " + ", ".join(item["retrieved"]))
+
+
+def show_report(report: dict[str, Any], limits: dict[str, Any]) -> None:
+    st.subheader("Results", anchor=False)
     st.caption(
         f"Run of {report.get('created_at', '?')} on corpus version {report['corpus_version']}, "
         f"{report['items_total']} items."
     )
-    metrics = report["metrics"]
-    deltas = (report.get("comparison") or {}).get("deltas", {})
-    columns = st.columns(3)
-    for n, name in enumerate(HEADLINE):
-        value, delta = metrics.get(name), deltas.get(name)
-        columns[n % 3].metric(
-            name.replace("_", " "),
-            "n/a" if value is None else f"{value:.3f}" if value <= 1 else f"{value:.0f}",
-            None if delta is None else f"{delta:+.3f}",
-            delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-        )
+    columns = st.columns(2)
+    for n, name in enumerate(metric_names([report])):
+        with columns[n % 2]:
+            metric_card(name, report, limits)
     comparison = report.get("comparison")
     if comparison:
         for title, key in (("Worse than the last run", "worse"), ("Better", "better")):
@@ -133,98 +171,14 @@ def show_report(report: dict[str, Any]) -> None:
                     f"**{title}:** "
                     + "; ".join(f"{r['id']} ({', '.join(r['changes'])})" for r in rows)
                 )
-    st.dataframe(pd.DataFrame(item_rows(report)), hide_index=True, key="items_table")
+    if report["items"]:
+        st.dataframe(pd.DataFrame(item_rows(report)), hide_index=True, key="items_table")
     for item in report["items"]:
-        facts = len(item["facts_found"]) + len(item["facts_missing"])
-        with st.expander(
-            f"{item['id']} · facts {len(item['facts_found'])}/{facts} · {item['question'][:70]}"
-        ):
-            st.markdown(f"**Question:** {item['question']}")
-            st.markdown("**Answer:**")
-            st.text(item["answer"])
-            for cite in item["citations"]:
-                st.caption(
-                    f"[{cite['marker']}] {cite['doc_id']} para {cite['paragraphs']}: "
-                    f"{cite['quote']}"
-                )
-            for fact in item["facts_found"]:
-                st.markdown(f":green[found] {fact['fact']}  \n↳ _{fact['sentence']}_")
-            for fact in item["facts_missing"]:
-                st.markdown(f":red[missing] {fact['fact']}")
-            if item["retrieved"]:
-                st.caption("Retrieved: " + ", ".join(item["retrieved"]))
-
-
-def trend_section(runs: list[dict[str, Any]]) -> None:
-    st.subheader("Across runs")
-    if len(runs) < 2:
-        st.caption("Charts appear once there are two or more runs.")
-        return
-    rows = [
-        {"run": r["run"], "metric": name, "value": r["metrics"].get(name)}
-        for r in runs
-        for name in HEADLINE
-        if r["metrics"].get(name) is not None
-    ]
-    frame = pd.DataFrame(rows)
-    rates = frame[frame["metric"].isin(RATES)]
-    latency = frame[~frame["metric"].isin(RATES)]
-    st.altair_chart(
-        alt.Chart(rates)
-        .mark_line(point=True)
-        .encode(x="run:N", y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1])), color="metric:N"),
-        use_container_width=True,
-    )
-    st.altair_chart(
-        alt.Chart(latency)
-        .mark_line(point=True)
-        .encode(x="run:N", y=alt.Y("value:Q", title="ms"), color="metric:N"),
-        use_container_width=True,
-    )
-
-
-def feedback_section(gold: Path) -> None:
-    st.subheader("Thumbs-down feedback from officers")
-    store = common.feedback_store()
-    try:
-        records = store.list(rating=-1)
-    except AssistantError as exc:
-        st.error(f"Feedback cannot be read: {exc}", icon=":material/error:")
-        return
-    if not records:
-        st.caption("No thumbs-down feedback yet.")
-        return
-    for record in records:
-        with st.container(border=True):
-            st.markdown(f"**#{record.id}** · {record.created_at} · status *{record.status}*")
-            st.markdown(f"**Question:** {record.question}")
-            st.caption(f"Answer given: {record.answer[:400]}")
-            if record.comment:
-                st.markdown(f"**Comment:** {record.comment}")
-            if record.correction:
-                st.markdown(f"**Correction:** {record.correction}")
-            if record.status == "promoted":
-                continue
-            usable = bool(record.correction.strip() or record.comment.strip())
-            if st.button(
-                "Add to gold set",
-                key=f"promote_{record.id}",
-                disabled=not usable,
-                help=None if usable else "No correction or comment to use as facts",
-            ):
-                try:
-                    item = feedback_to_item(record, gold)
-                    append_gold_item(gold, item)
-                    store.set_status(record.id, "promoted")
-                except AssistantError as exc:
-                    st.error(f"Could not add the item: {exc}", icon=":material/error:")
-                else:
-                    st.success(f"Added gold item {item['id']} to {gold}.")
-                    st.rerun()
+        item_detail(item)
 
 
 def review_section(gold: Path) -> None:
-    st.subheader("Gold items to review")
+    st.subheader("Gold items to review", anchor=False)
     try:
         stale = stale_gold_items(common.settings(), gold)
     except AssistantError as exc:
@@ -241,14 +195,17 @@ def review_section(gold: Path) -> None:
 
 
 def render() -> None:
-    st.title("Quality")
-    gold = questions_path()
+    st.title("Quality", anchor=False)
+    gold = common.settings().eval_questions
+    limits, problem = thresholds()
+    if problem:
+        st.caption(problem)
     run_section(gold)
-    runs = list_runs(runs_path())
+    runs = list_runs(common.settings().eval_runs)
     report = st.session_state.get(LAST_REPORT) or (runs[-1] if runs else None)
     if report is not None:
-        show_report(report)
-    trend_section(runs)
+        show_report(report, limits)
+    trend_section(runs, limits)
     feedback_section(gold)
     review_section(gold)
 
