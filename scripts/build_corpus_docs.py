@@ -9,6 +9,7 @@ taken from the YAML ``effective_date`` so two runs give the same document.
 Each glossary entry becomes one Normal paragraph of the form
 ``N.M TERM — Expansion. Explanation.`` which the retrieval code parses.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,16 @@ DEFAULT_SRC = ROOT / "corpus-src" / "glossary.yaml"
 DEFAULT_OUT = ROOT / "corpus" / "glossary.docx"
 
 EM_DASH = "\u2014"
-REQUIRED = ("doc_id", "title", "audience", "edition", "effective_date", "status", "sources", "sections")
+REQUIRED = (
+    "doc_id",
+    "title",
+    "audience",
+    "edition",
+    "effective_date",
+    "status",
+    "sources",
+    "sections",
+)
 
 
 def load(src: Path) -> dict:
