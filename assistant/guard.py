@@ -75,6 +75,9 @@ def policy_message(key: str) -> str:
     return _wrappers().messages[key]
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
 def check_question(raw: str, max_chars: int) -> CheckedQuestion:
     """Clean a question, set its wrapper aside, and decline it only if nothing is left."""
     if not isinstance(raw, str):
@@ -87,7 +90,8 @@ def check_question(raw: str, max_chars: int) -> CheckedQuestion:
         return CheckedQuestion(
             "", ["The question looked like binary data and was not read."], "empty"
         )
-    text = unicodedata.normalize("NFC", raw).translate(_CONTROL)
+    # A terminal's colour codes ("\x1b[31m") are dropped whole, not just their escape byte.
+    text = _ANSI_ESCAPE.sub("", unicodedata.normalize("NFC", raw)).translate(_CONTROL)
     # DEL and the C1 controls (U+007F-U+009F) are Cc too; format characters (Cf) include the
     # bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069).
     text = "".join(
