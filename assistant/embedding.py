@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -27,6 +28,7 @@ from .schema import sha256_text
 from .settings import Settings
 
 ProgressFn = Callable[[int], None]
+log = logging.getLogger(__name__)
 
 
 def model_path(settings: Settings) -> str:
@@ -213,6 +215,11 @@ class EmbeddingCache:
         return found
 
     def put_many(self, model: str, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        """Remember vectors; a cache that cannot be written (a full disk) only costs speed.
+
+        The vectors are already in hand, so answering goes on and the next run embeds
+        again; a locked cache is another process's write in progress and is reported.
+        """
         with self._lock:
             try:
                 self._conn.executemany(
@@ -221,7 +228,10 @@ class EmbeddingCache:
                 )
                 self._conn.commit()
             except sqlite3.DatabaseError as exc:
-                raise StoreUnavailable(f"embedding cache {self.path}: {exc}") from None
+                if "database is locked" in str(exc):
+                    raise StoreUnavailable(f"embedding cache {self.path}: {exc}") from None
+                self._conn.rollback()
+                log.warning("embedding cache %s not written: %s", self.path, exc)
 
     def close(self) -> None:
         self._conn.close()
