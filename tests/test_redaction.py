@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
         ("NHS no 943 476 5919, can he be assessed?", "943 476 5919", "NHS number"),
         ("NI number JT 45 67 89 B on the form?", "JT 45 67 89 B", "National Insurance number"),
         ("he drives LR19 KXP past her house", "LR19 KXP", "vehicle registration"),
+        ("his car reg is S165 FOR", "S165 FOR", "vehicle registration"),
+        ("Aisha Malik is the victim", "Aisha Malik", "name"),
         ("crime ref 13/45678/26 - can we apply?", "13/45678/26", "crime reference"),
         ("ring her on 07700 900123", "07700 900123", "phone number"),
         ("email j.smith@example.org about it", "j.smith@example.org", "email"),
@@ -79,6 +81,8 @@ def test_nhs_number_check_digit_decides_the_kind_without_the_word_nhs() -> None:
         "Did the Act come into force on 20 January 2020?",
         "Can British Transport Police or Greater Manchester Police apply for an SPO?",
         "What is SAM and when do I use S-DASH?",
+        "what's Malik and why does it matter for costs?",
+        "can we seize the car under s165 for no insurance?",
     ],
 )
 def test_the_guidance_own_words_are_never_redacted(question: str) -> None:
