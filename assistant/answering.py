@@ -130,7 +130,9 @@ class Assistant:
                         "so it is not shown."
                     )
             else:
-                answer = self.answerer.answer(checked, retrieval, retriever, audience)
+                answer = self.answerer.answer(
+                    checked, retrieval, retriever, audience
+                ) or self._refuse(checked, "not_found", retriever)
             timings["compose_ms"] = _ms(mark)
             answer.retrieval_query = retrieval.query
             answer.retrieved = [p.chunk.chunk_id for p in retrieval.passages]

@@ -36,6 +36,7 @@ class _Cutting:
     opener: re.Pattern[str]  # a sentence that leans on the one before it
     announcing: re.Pattern[str]  # a sentence that announces the one after it
     types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
+    stated: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # answered only in the notes' words
     asked_by_question: float  # ask similarity at which a background paragraph is asked for
     same_meaning: float  # cosine above which a unit repeats one already quoted
     same_words: float  # share of words above which it does
@@ -53,10 +54,18 @@ def _cutting() -> _Cutting:
             (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
             for t in data["answer_types"].values()
         ),
+        tuple(
+            (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
+            for name, t in data["answer_types"].items()
+            if name in data["stated_or_declined"]
+        ),
         float(data["asked_by_question"]),
         float(data["repeats"]["cosine"]),
         float(data["repeats"]["words"]),
     )
+
+
+_FIGURE = re.compile(r"\b\d[\d,.]*\b")
 
 
 @dataclass
@@ -201,16 +210,27 @@ class ExtractiveAnswerer:
         cutting = _cutting()
 
         def redundant(i: int) -> bool:
+            # Sentences sharing their words but not their figures ("5 years" on indictment,
+            # "the general limit" summarily) say different things.
             a = units[i].text
             return any(
                 float(vectors[i] @ vectors[c]) > cutting.same_meaning
-                or max(token_overlap(a, units[c].text), token_overlap(units[c].text, a))
-                > cutting.same_words
+                or (
+                    max(token_overlap(a, units[c].text), token_overlap(units[c].text, a))
+                    > cutting.same_words
+                    and _FIGURE.findall(a) == _FIGURE.findall(units[c].text)
+                )
                 for c in chosen
             )
 
         def best(part: int, least: float) -> int | None:
-            order = sorted(range(len(units)), key=lambda i: -units[i].probabilities[part])
+            # A part that asks for a kind of answer (a period, a penalty...) is answered first
+            # by a unit that gives one, when one clears the floor.
+            def key(i: int) -> tuple[bool, float]:
+                p, f = units[i].probabilities[part], units[i].features[part]
+                return (p >= floor and f["type_match"] > 0, p)
+
+            order = sorted(range(len(units)), key=key, reverse=True)
             return next(
                 (
                     i
@@ -242,10 +262,17 @@ class ExtractiveAnswerer:
         retrieval: Retrieval,
         retriever: Retriever,
         audience: str | None = None,
-    ) -> Answer:
+    ) -> Answer | None:
+        """The cited answer, or None when the question asks for something (a fee, say) that
+        no quoted sentence states: the notes do not say, and the caller declines."""
         units = self.score(checked.question, retrieval, retriever, audience)
         vectors = retriever.sentence_vectors([u.text for u in units])
-        return render(checked, _join_neighbours(self.select(units, vectors)))
+        chosen = _join_neighbours(self.select(units, vectors))
+        quoted = " ".join(u.text for u in chosen)
+        for question, stated in _cutting().stated:
+            if question.search(checked.question) and not stated.search(quoted):
+                return None
+        return render(checked, chosen)
 
 
 def _join_neighbours(chosen: list[Unit]) -> list[Unit]:

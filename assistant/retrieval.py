@@ -323,16 +323,35 @@ _PART_BREAK = re.compile(
     r"[?;]\s+|\?$|\n+|,?\s+(?:and|also|plus)\s+(?=(?:how|what|when|where|who|which|why|is|are|can|could|does|do|did|should|must|will|would|has|have)\b)",
     re.IGNORECASE,
 )
+_LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|so)\s+", re.IGNORECASE)
+_ASKING = re.compile(
+    r"^\W*(?:how|what|when|where|who|whom|whose|which|why|is|are|can|could|does|do|did|"
+    r"should|must|will|would|has|have|may|might)\b",
+    re.IGNORECASE,
+)
 
 
 def question_parts(question: str) -> list[str]:
-    """A multi-part question answered part by part: split at question marks and semicolons,
-    and at "and" before a new question word ("... and how long does it last?")."""
-    pieces = [p.strip() for p in _PART_BREAK.split(question) if p and p.strip()]
-    parts = [p for p in pieces if len(word_tokens(p)) >= 2]
-    if len(parts) > 4:
+    """A multi-part question answered part by part.
+
+    Only the sentences that ask are split: the story an officer tells first ("Her ex keeps
+    turning up at her work.") is searched with the whole question but is not a part to
+    answer.  Asking sentences split at semicolons and at "and" before a new question word
+    ("... and how long does it last?").  A part that leans on the one before ("what do I need
+    for it?") carries that part with it, so it is searched and judged as the officer meant it.
+    """
+    sentences = split_sentences(question.replace("\n", " . ")) if question.strip() else []
+    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKING.search(s)]
+    pieces: list[str] = []
+    for sentence in asked or [question]:
+        pieces += [_LEADING_JOIN.sub("", p.strip(" .,")) for p in _PART_BREAK.split(sentence) if p]
+    parts = [p for p in pieces if len(p.split()) >= 3 or len(word_tokens(p)) >= 2]
+    if not 1 < len(parts) <= 4:
         return [question]
-    return parts or [question]
+    for i in range(1, len(parts)):
+        if _ANAPHORA.search(parts[i]) and len(word_tokens(parts[i])) < 3:
+            parts[i] = f"{parts[i - 1]}: {parts[i]}"
+    return parts
 
 
 def _section_key(chunk: Chunk) -> tuple[str, tuple[str, ...]]:

@@ -114,3 +114,22 @@ def test_fitted_weights_name_only_features_the_code_computes() -> None:
     assert set(passage_scorer().weights) <= set(PASSAGE_FEATURES)
     assert set(sentence_scorer().weights) <= set(SENTENCE_FEATURES)
     assert 0 < sentence_scorer().floor < 1
+
+
+def test_answer_types_read_as_their_comments_say() -> None:
+    """Each kind the answerer must find stated is a defined answer type, and the amount type
+    tells a question about a fee from one about how much evidence is needed."""
+    data = read_yaml("answers.yaml")
+    types = data["answer_types"]
+    assert set(data["stated_or_declined"]) <= set(types)
+    amount = types["amount"]
+    asks = re.compile(amount["question"], re.IGNORECASE)
+    gives = re.compile(amount["sentence"], re.IGNORECASE)
+    assert asks.search("how much is the court fee for an SPO application?")
+    assert asks.search("how much does it cost to apply?")
+    assert not asks.search("how much evidence do we need for an interim order?")
+    assert gives.search("There is no court fee for the application.")
+    assert gives.search("The fee is £20.")
+    assert not gives.search("The application is made to a magistrates' court.")
+    # costs awarded against the police after a failed application are not a fee to apply
+    assert not gives.search("Magistrates ordered the police to pay about £17,500 in costs.")
