@@ -189,8 +189,8 @@ def test_metrics_per_split_thresholds_and_gold_changes(
 ) -> None:
     gold, _ = page
     names = write_runs(gold.parent / "runs", [OLD_RUN, SPLIT_RUN, SAME_GOLD, NEW_GOLD])
-    limits = json.loads((ROOT / "eval" / "thresholds.json").read_text())
-    limits["test"] = {"min": {"hit_at_1": 0.76}}  # a floor on the held-out split alone
+    # a floor on the whole set, and one on the held-out split alone
+    limits = {"min": {"hit_at_1": 0.72}, "test": {"min": {"hit_at_1": 0.76}}}
     path = gold.parent / "thresholds.json"
     path.write_text(json.dumps(limits), encoding="utf-8")
     monkeypatch.setenv("SPO_EVAL_THRESHOLDS", str(path))
