@@ -190,6 +190,18 @@ def test_index_not_ready_tells_the_user_to_ingest(app: Runner, tmp_path: Path) -
     assert at.error and "ingest" in at.error[0].value
 
 
+@pytest.mark.parametrize("page", ["assistant/ui/sources.py", "assistant/ui/briefing.py"])
+def test_pages_reading_the_index_say_in_one_line_that_there_is_none(
+    app: Runner, tmp_path: Path, page: str
+) -> None:
+    at = app(data_dir=tmp_path / "empty-data", page=page)
+    if page.endswith("briefing.py"):  # the briefing asks for a role before reading the index
+        at.selectbox(key="briefing_role").set_value("investigating").run()
+    assert [e.value for e in at.error] == [
+        "No guidance index has been published yet: run `python ingest.py` first."
+    ]
+
+
 def test_sources_page_shows_paragraphs_and_highlights_the_linked_one(app: Runner) -> None:
     at = app(page="assistant/ui/sources.py", query={"doc": "breach", "para": "2.1"})
     assert at.selectbox[0].value == "breach"

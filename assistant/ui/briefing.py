@@ -11,8 +11,6 @@ from itertools import groupby
 import streamlit as st
 
 from assistant.briefing import Item, RoleView, briefing, checklist
-from assistant.errors import AssistantError, IndexNotReady
-from assistant.store import live_snapshot
 from assistant.ui import common, roles
 from assistant.ui.answer_view import md_escape
 
@@ -67,16 +65,8 @@ def render() -> None:
     if not role:
         st.info("Choose your role to see its briefing.", icon=":material/badge:")
         return
-    try:
-        snapshot = live_snapshot(common.settings())
-    except IndexNotReady:
-        st.error(
-            "No guidance index has been published yet: run `python ingest.py` first.",
-            icon=":material/database_off:",
-        )
-        return
-    except AssistantError as exc:
-        st.error(f"The guidance index cannot be opened: {exc}", icon=":material/error:")
+    snapshot = common.live_snapshot_or_explain()
+    if snapshot is None:
         return
     steps = checklist(snapshot.chunks, role)
     if steps is not None:

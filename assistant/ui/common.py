@@ -28,10 +28,10 @@ import streamlit as st
 from assistant import redaction
 from assistant.answering import Assistant
 from assistant.conversations import ConversationStore
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IndexNotReady
 from assistant.feedback import FeedbackStore
 from assistant.settings import ENV_PREFIX, Settings, load_settings
-from assistant.store import read_pointer
+from assistant.store import IndexSnapshot, live_snapshot, read_pointer
 
 ROLES = ("trainers", "maintainers")
 # Which roles may open each restricted page when sign-in is configured.
@@ -108,6 +108,20 @@ def _feedback_store_for(target: str) -> FeedbackStore:
 def feedback_store() -> FeedbackStore:
     current = settings()
     return _feedback_store_for(current.feedback_url or str(current.feedback_db))
+
+
+def live_snapshot_or_explain() -> IndexSnapshot | None:
+    """The published index, or None after telling the reader, in one line, why there is none."""
+    try:
+        return live_snapshot(settings())
+    except IndexNotReady:
+        st.error(
+            "No guidance index has been published yet: run `python ingest.py` first.",
+            icon=":material/database_off:",
+        )
+    except AssistantError as exc:
+        st.error(f"The guidance index cannot be opened: {exc}", icon=":material/error:")
+    return None
 
 
 def index_ready() -> bool:

@@ -14,9 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.errors import AssistantError, IndexNotReady
 from assistant.schema import Chunk
-from assistant.store import live_snapshot
 from assistant.ui import common
 
 DOC_KEY = "sources_doc"
@@ -97,16 +95,8 @@ def _choose_doc(docs: dict[str, dict[str, Any]]) -> str:
 def render() -> None:
     st.title("Sources")
     st.caption("The guidance notes exactly as the assistant has indexed them.")
-    try:
-        snapshot = live_snapshot(common.settings())
-    except IndexNotReady:
-        st.error(
-            "No guidance index has been published yet: run `python ingest.py` first.",
-            icon=":material/database_off:",
-        )
-        return
-    except AssistantError as exc:
-        st.error(f"The guidance index cannot be opened: {exc}", icon=":material/error:")
+    snapshot = common.live_snapshot_or_explain()
+    if snapshot is None:
         return
     docs: dict[str, dict[str, Any]] = snapshot.manifest.get("documents", {})
     if not docs:
