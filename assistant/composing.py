@@ -47,18 +47,15 @@ def _cutting() -> _Cutting:
     data = read_yaml("answers.yaml")
     words = sorted((str(w) for w in data["dependent_openers"]), key=len, reverse=True)
     flags = re.IGNORECASE
+    types = {
+        name: (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
+        for name, t in data["answer_types"].items()
+    }
     return _Cutting(
         re.compile(rf"^(?:{'|'.join(re.escape(w) for w in words)})\b", flags),
         re.compile(str(data["announcing"]), flags),
-        tuple(
-            (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
-            for t in data["answer_types"].values()
-        ),
-        tuple(
-            (re.compile(t["question"], flags), re.compile(t["sentence"], flags))
-            for name, t in data["answer_types"].items()
-            if name in data["stated_or_declined"]
-        ),
+        tuple(types.values()),
+        tuple(types[name] for name in data["stated_or_declined"]),
         float(data["asked_by_question"]),
         float(data["repeats"]["cosine"]),
         float(data["repeats"]["words"]),
