@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConversationError
+from .errors import ConversationError, one_line
+from .local_db import write_transaction
 from .redaction import redact
 from .retention import Clock, cutoff, stamp, utc_now
 from .schema import Answer, AnswerSentence, Citation
@@ -115,14 +116,10 @@ class ConversationStore:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConversationError(f"conversation store {self.path}: {_reason(exc)}") from None
-        try:
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("BEGIN IMMEDIATE")
+        def fail(reason: str) -> ConversationError:
+            return ConversationError(f"conversation store {self.path}: {reason}")
+
+        with write_transaction(self.path, 5, fail) as conn:
             if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY,"
@@ -131,17 +128,6 @@ class ConversationStore:
                 )
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             yield conn
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise ConversationError(f"conversation store {self.path}: {_reason(exc)}") from None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     @property
     def what(self) -> str:
@@ -188,7 +174,7 @@ class ConversationStore:
             kept = [Turn(answer_from_record(t["answer"]), bool(t["feedback_saved"])) for t in turns]
         except (ValueError, KeyError, TypeError) as exc:
             raise ConversationError(
-                f"conversation {conversation_id} in {self.path} is damaged ({_reason(exc)})"
+                f"conversation {conversation_id} in {self.path} is damaged ({one_line(exc)})"
             ) from None
         return Conversation(conversation_id, row[0], kept, row[1])
 
@@ -202,7 +188,7 @@ class ConversationStore:
             turns = json.loads(row[0])
         except ValueError as exc:
             raise ConversationError(
-                f"conversation {conversation_id} in {self.path} is damaged ({_reason(exc)})"
+                f"conversation {conversation_id} in {self.path} is damaged ({one_line(exc)})"
             ) from None
         if not isinstance(turns, list):
             raise ConversationError(
@@ -250,8 +236,3 @@ class ConversationStore:
     def delete(self, conversation_id: str) -> None:
         with self._connect() as conn:
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -78,3 +78,9 @@ class FeedbackError(AssistantError):
 
 class ConversationError(AssistantError):
     """A stored conversation cannot be read or written; the page keeps its own copy."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an underlying error, for a message that must stay on one line."""
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__

@@ -20,7 +20,6 @@ from __future__ import annotations
 import builtins
 import json
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import FeedbackError
+from .errors import FeedbackError, one_line
 from .feedback_schema import MIGRATIONS, Db, apply_migrations
+from .local_db import write_transaction
 from .redaction import redact
 from .retention import Clock, cutoff, stamp, utc_now
 from .schema import Answer
@@ -64,11 +64,6 @@ def is_database_url(target: str | Path) -> bool:
 def _hide_password(url: str) -> str:
     """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db`` for messages."""
     return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1:***@", url)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else type(exc).__name__
 
 
 class FeedbackStore:
@@ -126,31 +121,14 @@ class FeedbackStore:
     @contextmanager
     def _connect_sqlite(self) -> Iterator[Db]:
         assert self.path is not None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=2, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
-        try:
-            # Deleted rows are overwritten with zeros, not left readable in free pages.
-            conn.execute("PRAGMA secure_delete = ON")
-            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
-            # timeout instead of deadlocking when both try to upgrade a read lock.
-            conn.execute("BEGIN IMMEDIATE")
+
+        def fail(reason: str) -> FeedbackError:
+            return FeedbackError(f"feedback database {self.where}: {reason}")
+
+        with write_transaction(self.path, 2, fail) as conn:
             db = Db(conn, "sqlite")
             apply_migrations(db)
             yield db
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
 
     @contextmanager
     def _connect_postgres(self, url: str) -> Iterator[Db]:
@@ -164,7 +142,7 @@ class FeedbackStore:
         try:
             conn = psycopg.connect(url, connect_timeout=_PG_CONNECT_TIMEOUT)
         except (psycopg.Error, ValueError) as exc:
-            raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
+            raise FeedbackError(f"feedback database {self.where}: {one_line(exc)}") from None
         try:
             db = Db(conn, "postgresql")
             if not self._migrated:
@@ -178,7 +156,7 @@ class FeedbackStore:
             conn.commit()
         except psycopg.Error as exc:
             conn.rollback()
-            raise FeedbackError(f"feedback database {self.where}: {_one_line(exc)}") from None
+            raise FeedbackError(f"feedback database {self.where}: {one_line(exc)}") from None
         finally:
             conn.close()
 
@@ -254,7 +232,7 @@ class FeedbackStore:
                 conn.execute("VACUUM FULL feedback")
         except psycopg.Error as exc:
             raise FeedbackError(
-                f"feedback database {self.where}: deleted, but VACUUM failed: {_one_line(exc)}"
+                f"feedback database {self.where}: deleted, but VACUUM failed: {one_line(exc)}"
             ) from None
 
     def applied_migrations(self) -> builtins.list[str]:
