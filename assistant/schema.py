@@ -217,13 +217,30 @@ class Citation:
     page_end: int | None = None  # last page when the passage runs over a page break
 
     @property
+    def _spans_pages(self) -> bool:
+        return bool(self.page and self.page_end and self.page_end != self.page)
+
+    @property
     def pages(self) -> str:
         """'p. 4', or 'pp. 4-5' for a passage that crosses a page break; '' without pages."""
         if not self.page:
             return ""
-        if self.page_end and self.page_end != self.page:
-            return f"pp. {self.page}-{self.page_end}"
-        return f"p. {self.page}"
+        return f"pp. {self.page}-{self.page_end}" if self._spans_pages else f"p. {self.page}"
+
+    @property
+    def details(self) -> list[tuple[str, str]]:
+        """Where the passage stands and which edition it is from, as (name, value) pairs for
+        what the document gives: the app's citation and the transcript both show these."""
+        named = [
+            ("Section", self.section),
+            ("Paragraph", self.paragraphs),
+            ("Pages", f"{self.page}-{self.page_end}")
+            if self._spans_pages
+            else ("Page", str(self.page or "")),
+            ("Edition", self.edition),
+            ("Effective date", self.effective_date),
+        ]
+        return [(name, value) for name, value in named if value]
 
     @property
     def label(self) -> str:

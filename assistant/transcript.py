@@ -32,13 +32,7 @@ def _quote(text: str) -> list[str]:
 
 
 def _citation(citation: Citation) -> list[str]:
-    where = [f"section {citation.section}"] if citation.section else []
-    if citation.page:
-        where.append(f"page {citation.page}")
-    if citation.edition:
-        where.append(f"edition {citation.edition}")
-    if citation.effective_date:
-        where.append(f"effective {citation.effective_date}")
+    where = [f"{name.lower()} {value}" for name, value in citation.details]
     lines = [f"[{citation.marker}] {citation.label}"]
     if where:
         lines.append(f"({'; '.join(where)})")

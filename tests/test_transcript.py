@@ -56,6 +56,19 @@ def test_transcript_says_when_an_answer_came_from_another_version(answers: list)
     assert "Answered from guidance index version 20250101T000000-000000-abcdef." in text
 
 
+def test_a_passage_across_a_page_break_is_cited_with_both_pages(answers: list) -> None:
+    """The app's citation and the transcript read the same details, page span included."""
+    first, _ = answers
+    cited = first.citations[0]
+    spanning = dataclasses.replace(cited, page=4, page_end=5)
+    assert ("Pages", "4-5") in spanning.details and spanning.pages == "pp. 4-5"
+    assert ("Page", "4") in dataclasses.replace(cited, page=4, page_end=4).details
+    assert not [name for name, _ in cited.details if name.startswith("Page")]  # notes: no pages
+    answer = dataclasses.replace(first, citations=[spanning])
+    text = render_transcript([answer], dt.datetime.now(dt.UTC), None)
+    assert "pages 4-5" in text and f"paragraph {cited.paragraphs}" in text
+
+
 def test_times_read_the_same_in_any_zone() -> None:
     summer = dt.datetime(2026, 7, 1, 9, 5, tzinfo=LONDON)
     assert when_label(summer) == "1 July 2026, 09:05 BST"

@@ -58,18 +58,8 @@ def render_citation(citation: Citation, turn_id: int) -> None:
         f"[{citation.marker}] {citation.label}", key=citation_key(turn_id, citation.marker)
     ):
         st.markdown(quote_block(citation.quote))
-        facts = [f"**Document:** {md_escape(citation.title)}"]
-        if citation.section:
-            facts.append(f"**Section:** {md_escape(citation.section)}")
-        if citation.paragraphs:
-            facts.append(f"**Paragraph:** {citation.paragraphs}")
-        if citation.page:
-            facts.append(f"**Page:** {citation.page}")
-        if citation.edition:
-            facts.append(f"**Edition:** {md_escape(citation.edition)}")
-        if citation.effective_date:
-            facts.append(f"**Effective date:** {citation.effective_date}")
-        st.markdown("  \n".join(facts))
+        facts = [("Document", citation.title), *citation.details]
+        st.markdown("  \n".join(f"**{name}:** {md_escape(value)}" for name, value in facts))
         params = {"doc": citation.doc_id}
         if citation.paragraphs:
             params["para"] = citation.paragraphs.split("-")[0]
