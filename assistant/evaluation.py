@@ -111,7 +111,7 @@ def evaluate_item(
     missing: list[dict[str, Any]] = []
     stating: set[str] = set()  # answer sentences that state some expected fact
     for fact in item.expected_facts:
-        match = matcher.match(fact, sentences)
+        match = matcher.match(fact, sentences, item.question)
         record = {
             "fact": fact,
             "sentence": match.sentence,
@@ -120,9 +120,9 @@ def evaluate_item(
             "missing_terms": list(match.missing_terms),
         }
         (found if match.found else missing).append(record)
-        stating.update(s for s in sentences if matcher.score(fact, s).found)
+        stating.update(s for s in sentences if matcher.score(fact, s, item.question).found)
     top_sentences = [s for c in passages[:PASSAGES_FOR_COVERAGE] for s in split_sentences(c.text)]
-    covered = sum(matcher.match(f, top_sentences).found for f in item.expected_facts)
+    covered = sum(matcher.match(f, top_sentences, item.question).found for f in item.expected_facts)
     quotes = {c.marker: c.quote for c in answer.citations}
     cited_chunk = {c.marker: by_id.get(c.chunk_id) for c in answer.citations}
     supported = total = irrelevant = 0

@@ -65,7 +65,10 @@ def _numbers(text: str) -> set[str]:
     low = normalise(text)
     found = {re.sub(r"^s\.?\s?", "", m.group(0)) for m in _NUMBER.finditer(low)}
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", low)
-    found.update(_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS)
+    for word in words:  # "twenty-one" is a number, and so is the "two" of "two-year"
+        head = word if word in _NUMBER_WORDS else word.split("-")[0]
+        if head in _NUMBER_WORDS:
+            found.add(_NUMBER_WORDS[head])
     return found
 
 
@@ -124,6 +127,7 @@ class _Rules:
     actors: tuple[re.Pattern[str], ...]
     optional_acronyms: frozenset[str]
     common: frozenset[str]
+    answer_words: frozenset[str]
 
 
 def _group(words: Sequence[str]) -> re.Pattern[str]:
@@ -146,6 +150,7 @@ def rules() -> _Rules:
         tuple(_group(g) for g in data["actors"]),
         frozenset(str(a) for a in data["optional_acronyms"]),
         frozenset(word_tokens(" ".join(str(w) for w in data.get("common") or ()))),
+        frozenset(word_tokens(" ".join(str(w) for w in data.get("answer_words") or ()))),
     )
 
 
@@ -164,7 +169,10 @@ def key_terms(fact: str) -> tuple[set[str], set[str], list[list[str]]]:
     return _numbers(fact), _acronyms(fact), _names(fact)
 
 
-def missing_key_terms(fact: str, sentence: str) -> list[str]:
+def missing_key_terms(fact: str, sentence: str, question: str = "") -> list[str]:
+    """What ``sentence`` lacks to state ``fact``: key terms, a negation, a required phrase, or
+    the right subject.  A fact is read as an answer to ``question``: "yes, to the Crown Court"
+    answers an appeal question, so a sentence about appeals is not about something else."""
     numbers, acronyms, names = key_terms(fact)
     have = _numbers(sentence)
     missing = sorted(n for n in numbers if n not in have)
@@ -183,7 +191,8 @@ def missing_key_terms(fact: str, sentence: str) -> list[str]:
             missing.append(m.group(0))
     for group, unless in rules().excluded:
         speaks_of_both = unless is not None and unless.search(sentence)
-        if (m := group.search(sentence)) and not group.search(fact) and not speaks_of_both:
+        about = group.search(fact) or group.search(question)
+        if (m := group.search(sentence)) and not about and not speaks_of_both:
             missing.append(f"(not about {m.group(0)})")
     fact_actors, sentence_actors = _actors(fact), _actors(sentence)
     if fact_actors and sentence_actors and not fact_actors & sentence_actors:
@@ -224,7 +233,7 @@ def overlap(fact: str, sentence: str) -> float:
     way ("s.2A" -> "s2a"); a word of a spelled-out acronym in the fact ("single points of
     contact (SPOCs)") counts as present when the sentence uses the acronym."""
     fact, sentence = _sections(fact), _sections(sentence)
-    wanted = set(word_tokens(fact))
+    wanted = set(word_tokens(fact)) - rules().answer_words
     if len(wanted - rules().common) >= 2:
         wanted -= rules().common
     if not wanted:
@@ -275,29 +284,32 @@ class FactMatcher:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
 
-    def score(self, fact: str, text: str) -> FactMatch:
-        """Whether ``text`` states ``fact``; a quote of several sentences states it when one
-        of its sentences does, so a neighbouring sentence cannot change the verdict."""
+    def score(self, fact: str, text: str, question: str = "") -> FactMatch:
+        """Whether ``text`` states ``fact`` (an expected answer to ``question``); a quote of
+        several sentences states it when one of its sentences does, so a neighbouring sentence
+        cannot change the verdict."""
         sentences = split_sentences(text)
         if len(sentences) <= 1:
-            return self._score(fact, text)
-        found = max((self._score(fact, s) for s in sentences), key=lambda m: (m.found, m.cosine))
+            return self._score(fact, text, question)
+        found = max(
+            (self._score(fact, s, question) for s in sentences), key=lambda m: (m.found, m.cosine)
+        )
         return FactMatch(fact, found.found, text, found.cosine, found.overlap, found.missing_terms)
 
-    def _score(self, fact: str, sentence: str) -> FactMatch:
+    def _score(self, fact: str, sentence: str, question: str = "") -> FactMatch:
         vectors = self.vectors([fact, sentence])
         cosine = float(vectors[0] @ vectors[1])
         share = overlap(fact, sentence)
-        missing = missing_key_terms(fact, sentence)
+        missing = missing_key_terms(fact, sentence, question)
         found = judge(cosine, share, missing) or defines(fact, sentence)
         return FactMatch(fact, found, sentence, cosine, share, tuple(missing))
 
-    def match(self, fact: str, sentences: Sequence[str]) -> FactMatch:
+    def match(self, fact: str, sentences: Sequence[str], question: str = "") -> FactMatch:
         """The best sentence for ``fact``: a found match first, then the highest cosine."""
         if not sentences:
             return FactMatch(fact, False, "", 0.0, 0.0, ())
         self.vectors([fact, *sentences])  # one batch for the model
-        scored = [self.score(fact, s) for s in sentences]
+        scored = [self.score(fact, s, question) for s in sentences]
         return max(scored, key=lambda m: (m.found, m.cosine + 0.3 * m.overlap))
 
     def supported(self, sentence: str, quote: str) -> bool:
@@ -324,6 +336,7 @@ class Label:
     sentence: str
     label: bool
     note: str = ""
+    question: str = ""  # the question the fact answers, when the label depends on it
 
 
 def load_labels(path: Path) -> list[Label]:
@@ -339,6 +352,7 @@ def load_labels(path: Path) -> list[Label]:
                     str(data["sentence"]),
                     bool(data["label"]),
                     str(data.get("note", "")),
+                    str(data.get("question", "")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -362,7 +376,7 @@ def agreement(matcher: FactMatcher, labels: Sequence[Label]) -> Agreement:
     wrong: list[tuple[Label, FactMatch]] = []
     matcher.vectors([t for label in labels for t in (label.fact, label.sentence)])
     for label in labels:
-        verdict = matcher.score(label.fact, label.sentence)
+        verdict = matcher.score(label.fact, label.sentence, label.question)
         if verdict.found != label.label:
             wrong.append((label, verdict))
     return Agreement(len(labels), len(labels) - len(wrong), wrong)

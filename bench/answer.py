@@ -106,7 +106,10 @@ def main() -> None:
     by_id = assistant.retriever().snapshot.by_id
 
     def states(item: GoldItem, sentences: Sequence[str]) -> list[set[str]]:
-        return [{f for f in item.expected_facts if matcher.score(f, s).found} for s in sentences]
+        return [
+            {f for f in item.expected_facts if matcher.score(f, s, item.question).found}
+            for s in sentences
+        ]
 
     def quality(rows: list[tuple[GoldItem, list[str], list[str] | None]]) -> dict[str, float]:
         """rows: (item, answer sentences, top-3 passage sentences or None)."""
@@ -120,7 +123,7 @@ def main() -> None:
             total += len(stated)
             words.append(sum(len(s.split()) for s in sentences))
             if top is not None:
-                found = sum(matcher.match(f, top).found for f in item.expected_facts)
+                found = sum(matcher.match(f, top, item.question).found for f in item.expected_facts)
                 coverage.append(found / len(item.expected_facts))
         return {
             "passage fact coverage (top 3)": statistics.mean(coverage) if coverage else 0.0,

@@ -190,7 +190,7 @@ def main() -> int:
     on_point: dict[tuple[str, str], bool] = {}  # ... or comes from an expected paragraph
     for item, units, _ in scored:
         for unit in units:
-            ok = any(matcher.score(f, unit.text).found for f in item.expected_facts)
+            ok = any(matcher.score(f, unit.text, item.question).found for f in item.expected_facts)
             states[(item.id, unit.text)] = ok
             on_point[(item.id, unit.text)] = ok or any(
                 unit.passage.chunk.doc_id == d and covers(unit.passage.chunk.paragraphs, p)
@@ -224,7 +224,10 @@ def main() -> int:
             chosen = trial.select(units, vectors)
             texts = [u.text for u in chosen]
             recalls.append(
-                sum(any(matcher.score(f, t).found for t in texts) for f in item.expected_facts)
+                sum(
+                    any(matcher.score(f, t, item.question).found for t in texts)
+                    for f in item.expected_facts
+                )
                 / len(item.expected_facts)
             )
             off += sum(not on_point[(item.id, t)] for t in texts)

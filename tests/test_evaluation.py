@@ -141,6 +141,24 @@ def test_matcher_rejects_wrong_numbers_names_and_topics(
     assert not matcher.match(fact, [sentence]).found
 
 
+def test_a_fact_is_read_as_the_answer_to_its_question(matcher: FactMatcher) -> None:
+    """ "yes, to the Crown Court" answers an appeal question: a quote about appeals states it
+    there, and the same quote is about something else when the question is not known."""
+    fact = "yes, to the Crown Court"
+    quote = "Appeals against an SPO go from the magistrates' court to the Crown Court."
+    assert matcher.match(fact, [quote], "Can he appeal an SPO, and to which court?").found
+    assert not matcher.match(fact, [quote]).found
+    interim = "An interim SPO (ISPO) lasts for the fixed period that the court sets."
+    assert matcher.match(
+        "lasts for a fixed period set by the court",
+        [interim],
+        "how long does an interim order last?",
+    ).found
+    assert not matcher.match(
+        "lasts for a fixed period set by the court", [interim], "how long does an SPO last?"
+    ).found
+
+
 def test_key_terms_normalise_numbers_and_sections() -> None:
     assert missing_key_terms("within 3 days", "within three days") == []
     assert missing_key_terms("s.2A stalking", "section 2A stalking") == []
