@@ -238,7 +238,7 @@ class Retriever:
             top = keyword[0][1] if keyword else 1.0
             for chunk_id, score in keyword:
                 bm25[chunk_id] = max(bm25.get(chunk_id, 0.0), score / top)
-            ask_hits = self.snapshot.ask_search(vector, s.candidate_k * 2)
+            ask_hits = self.snapshot.ask_search(vector, s.candidate_k)
             for chunk_id, score in ask_hits:
                 asks[chunk_id] = max(asks.get(chunk_id, 0.0), score)
             dense = self.snapshot.dense_search(vector, s.candidate_k)

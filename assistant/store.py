@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 import threading
@@ -227,18 +228,22 @@ class IndexSnapshot:
         return self._search(vector, min(k, len(self.chunks)), {"entry": "chunk"} if asks else None)
 
     def ask_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the nearest questions a paragraph answers.
+        """(chunk id, cosine similarity) of the ``k`` paragraphs with the nearest questions.
 
-        A paragraph with several close questions appears once, with its best one.
+        A paragraph with several close questions appears once, with its best one.  As many
+        questions are read as ``k`` paragraphs hold on average, so writing more questions
+        beside each paragraph does not narrow the search to fewer paragraphs.
         """
         count = int(self.manifest.get("ask_count", 0))
         if not count:
             return []
+        with_asks = sum(1 for c in self.chunks if c.asks) or 1
+        rows = min(count, k * math.ceil(count / with_asks))
         best: dict[str, float] = {}
-        for ask_id, score in self._search(vector, min(k, count), {"entry": "ask"}):
+        for ask_id, score in self._search(vector, rows, {"entry": "ask"}):
             chunk_id = ask_id.rsplit("?ask", 1)[0]
             best[chunk_id] = max(score, best.get(chunk_id, -1.0))
-        return sorted(best.items(), key=lambda hit: -hit[1])
+        return sorted(best.items(), key=lambda hit: -hit[1])[:k]
 
     def _search(
         self, vector: np.ndarray, k: int, where: dict[str, str] | None

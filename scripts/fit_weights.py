@@ -283,7 +283,9 @@ def calibrate_scope(assistant: Assistant, retriever: Retriever, questions: Path)
         point = (float(margin), float(least), float(threshold))
         caught = sum(_declined(r, *point) for r in declines) / max(1, len(declines))
         wrong = sum(_declined(r, *point) for r in answers) / max(1, len(answers))
-        key = (wrong <= 0.02, caught, -wrong, -abs(margin - 0.06))
+        # Among equal points, the lowest least similarity: examples then still decline the
+        # paraphrases of an intent that no pattern foresaw.
+        key = (wrong <= 0.02, caught, -wrong, -least, -abs(margin - 0.06))
         if best_point is None or key > best_point[0]:
             best_point = (key, margin, least, threshold, caught, wrong)
     assert best_point is not None
