@@ -293,3 +293,18 @@ def test_no_index_gives_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0
     assert "run `python ingest.py`" in result.stderr
+
+
+def test_the_ask_search_returns_k_paragraphs_however_many_questions_each_holds(
+    live_settings: Settings,
+) -> None:
+    """Paragraphs carry about six questions each: reading only k questions would return a
+    handful of paragraphs, each through several of its questions."""
+    snapshot = live_snapshot(live_settings)
+    vector = Assistant(live_settings).embedder.encode(["can he tell us about his move by phone?"])[
+        0
+    ]
+    hits = snapshot.ask_search(vector, 20)
+    assert len(hits) == 20 == len({chunk_id for chunk_id, _ in hits})
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert snapshot.by_id[hits[0][0]].doc_id == "notification", hits[:3]
