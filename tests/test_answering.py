@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import CorpusMaker
 
 from assistant.answering import Assistant
 from assistant.retrieval import Glossary, Retriever, question_parts
@@ -301,10 +303,36 @@ def test_the_ask_search_returns_k_paragraphs_however_many_questions_each_holds(
     """Paragraphs carry about six questions each: reading only k questions would return a
     handful of paragraphs, each through several of its questions."""
     snapshot = live_snapshot(live_settings)
-    vector = Assistant(live_settings).embedder.encode(["can he tell us about his move by phone?"])[
-        0
-    ]
+    embedder = Assistant(live_settings).embedder
+    (vector,) = embedder.encode(["can he tell us about his move by phone?"])
     hits = snapshot.ask_search(vector, 20)
     assert len(hits) == 20 == len({chunk_id for chunk_id, _ in hits})
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
     assert snapshot.by_id[hits[0][0]].doc_id == "notification", hits[:3]
+
+
+def test_a_new_paragraph_without_written_questions_is_judged_by_its_text(
+    make_corpus: CorpusMaker, settings_for: Callable[..., Settings]
+) -> None:
+    """A maintainer's new document carries no asks: its paragraphs are not scored as if no
+    question matched them (an ask similarity of 0 costs about one logit in weights.yaml), but
+    by how close their own text is to the question."""
+    from assistant.indexing import ingest
+
+    noted = (
+        "---\ndoc_id: noted\ntitle: Noted\n---\n# Noted\n\n## 1 Footage\n\n"
+        "1.1 Body-worn video of a breach should be kept with the case file.\n"
+        "<!--\nkind: rule\nasks:\n  - where do we keep bodycam of a breach?\n-->\n"
+    )
+    new = (
+        "---\ndoc_id: briefing\ntitle: Briefing\n---\n# Briefing\n\n## 1 Footage\n\n"
+        "1.1 Body-worn video footage of an SPO breach is retained for seven years.\n"
+    )
+    settings = settings_for(make_corpus({"noted.md": noted, "briefing.md": new}))
+    ingest(settings)
+    retriever = Assistant(settings).retriever()
+    query = retriever.query("how long is body-worn video of an SPO breach kept for?")
+    vectors = retriever.embedder.encode(query.searched)
+    found = {c.chunk.doc_id: c for c in retriever.candidates(query.searched, vectors)}
+    assert found["briefing"].features["ask"] == found["briefing"].features["dense"] > 0.5
+    assert found["noted"].features["ask"] > 0.5
