@@ -197,6 +197,15 @@ def test_a_fee_the_notes_do_not_state_is_declined_not_padded(assistant: Assistan
     assert answer.refused and answer.refusal_reason == "not_found", answer.text
 
 
+def test_a_figure_the_notes_do_not_give_is_declined_and_one_they_give_is_quoted(
+    assistant: Assistant,
+) -> None:
+    breached = assistant.ask("what percentage of SPOs get breached?")
+    assert breached.refused and breached.refusal_reason == "not_found", breached.text
+    granted = assistant.ask("what % of SPO applications get granted?")
+    assert not granted.refused and "78%" in granted.text, granted.text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known gap: the sentences of breach para 2.2 (summary maximum) and interim-orders "
