@@ -121,9 +121,7 @@ def write_pdf(path: Path, pages: Sequence[Sequence[str]], **meta: str) -> Path:
     return path
 
 
-def write_encrypted_pdf(
-    path: Path, pages: Sequence[Sequence[str]], password: str = "secret"
-) -> Path:
+def write_encrypted_pdf(path: Path, pages: Sequence[Sequence[str]], password: str = "secret") -> Path:
     """The same kind of PDF, encrypted with pypdf's writer."""
     from pypdf import PdfReader, PdfWriter
 
@@ -183,9 +181,7 @@ def change_of(report: Any, doc_id: str) -> Any:
 # maintainer's file carries, and return what a correct loader must recover from them.  All
 # text is written for these tests; it describes a made-up force and made-up procedures.
 
-Item = tuple[
-    str, Any
-]  # ("para", (number, text)), ("bullets", [...]), ("table", (head, rows)), ("text", text)
+Item = tuple[str, Any]  # ("para", (number, text)), ("bullets", [...]), ("table", (head, rows)), ("text", text)
 
 
 @dataclass(frozen=True)
@@ -195,159 +191,49 @@ class Expected:
     title: str
     edition: str
     effective_date: str
-    paragraphs: dict[
-        str, tuple[str, int | None, int | None, str]
-    ]  # number -> (text, page, page_end, section)
+    paragraphs: dict[str, tuple[str, int | None, int | None, str]]  # number -> (text, page, page_end, section)
     table_rows: list[str]  # "column: value; column: value" rows as a loader should write them
     furniture: list[str]  # text that must never reach a chunk
     unnumbered: list[str] = dataclass_field(default_factory=list)  # text of unnumbered paragraphs
 
 
 GUIDANCE_SECTIONS: list[tuple[str, list[Item]]] = [
-    (
-        "1. Introduction",
-        [
-            (
-                "para",
-                (
-                    "1",
-                    "This fixture guidance explains how officers of the Northmoor force prepare an application for a protection order. It is written for these tests and describes no real procedure.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "2",
-                    "Officers should read the whole of this guidance before their first application, because each stage depends on records made at the stage before it.",
-                ),
-            ),
-        ],
-    ),
-    (
-        "2. Deciding to apply",
-        [
-            (
-                "para",
-                (
-                    "3",
-                    "An application is considered when the reports about one person show a pattern of fixated, obsessive and unwanted behaviour. The officer in the case records the pattern in the case file before any decision is taken.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "4",
-                    "The decision to apply is taken by a supervising inspector, who must consider at least the following:",
-                ),
-            ),
-            (
-                "bullets",
-                [
-                    "whether the behaviour is likely to continue without an order",
-                    "whether a lesser measure has already been tried and failed",
-                    "the wishes of the person being protected, recorded in their own words",
-                ],
-            ),
-            (
-                "para",
-                (
-                    "5",
-                    "Where the inspector decides not to apply, the reasons are written in the case file within three working days and a review date is set no later than twenty-eight days ahead.",
-                ),
-            ),
-        ],
-    ),
-    (
-        "3. Preparing the evidence",
-        [
-            (
-                "para",
-                (
-                    "6",
-                    "The evidence bundle contains a chronology of incidents, the statements taken, any digital material and a short summary of the risk. Each incident in the chronology carries the date, the place and the reference of the report in which it was first recorded, so that the court can follow the pattern of behaviour from the first report to the most recent one without turning to other documents.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "7",
-                    "Digital material is exported in a format the court can open without special software. Screenshots carry the date and time shown on the device and the name of the officer who took them. Where the material is long, the officer selects the parts relied on and explains in a short note why the other parts are not produced, and keeps the full export safe in the property system for the life of the order.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "8",
-                    "The summary of risk is reviewed by a second officer before the bundle is sent, and the reviewer signs the bundle index to show that every listed item is present.",
-                ),
-            ),
-        ],
-    ),
-    (
-        "4. Roles",
-        [
-            (
-                "table",
-                (
-                    ["Role", "Responsibility"],
-                    [
-                        [
-                            "Response officer",
-                            "Records each report and tells the case officer on the same shift",
-                        ],
-                        ["Case officer", "Builds the chronology and prepares the evidence bundle"],
-                        [
-                            "Supervising inspector",
-                            "Decides whether to apply and signs the application",
-                        ],
-                    ],
-                ),
-            ),
-            (
-                "para",
-                (
-                    "9",
-                    "Each role is recorded against the case reference so that the court and the force can see who did what and when.",
-                ),
-            ),
-        ],
-    ),
-    (
-        "5. After the hearing",
-        [
-            (
-                "para",
-                (
-                    "10",
-                    "When an order is made, the case officer updates the force systems on the day of the hearing and sends a copy of the order to every team named in it. The copy is sent by secure e-mail and its receipt is confirmed by each team in writing before the end of the next working day.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "11",
-                    "If the court refuses the application, the case officer records the reasons given and discusses with the inspector whether further evidence could support a new application. The discussion and its outcome are recorded in the case file, together with the date on which the case will be looked at again.",
-                ),
-            ),
-            (
-                "para",
-                (
-                    "12",
-                    "An order that is breached is reported as a new crime, and the original case officer is told within one working day so that the chronology stays complete.",
-                ),
-            ),
-        ],
-    ),
-    (
-        "Annex A: Checklist",
-        [
-            (
-                "text",
-                "Before sending a bundle, the case officer confirms that the chronology, statements, digital material and risk summary are all present and indexed.",
-            ),
-            ("text", "The supervising inspector confirms the decision record is signed and dated."),
-        ],
-    ),
+    ("1. Introduction", [
+        ("para", ("1", "This fixture guidance explains how officers of the Northmoor force prepare an application for a protection order. It is written for these tests and describes no real procedure.")),
+        ("para", ("2", "Officers should read the whole of this guidance before their first application, because each stage depends on records made at the stage before it.")),
+    ]),
+    ("2. Deciding to apply", [
+        ("para", ("3", "An application is considered when the reports about one person show a pattern of fixated, obsessive and unwanted behaviour. The officer in the case records the pattern in the case file before any decision is taken.")),
+        ("para", ("4", "The decision to apply is taken by a supervising inspector, who must consider at least the following:")),
+        ("bullets", [
+            "whether the behaviour is likely to continue without an order",
+            "whether a lesser measure has already been tried and failed",
+            "the wishes of the person being protected, recorded in their own words",
+        ]),
+        ("para", ("5", "Where the inspector decides not to apply, the reasons are written in the case file within three working days and a review date is set no later than twenty-eight days ahead.")),
+    ]),
+    ("3. Preparing the evidence", [
+        ("para", ("6", "The evidence bundle contains a chronology of incidents, the statements taken, any digital material and a short summary of the risk. Each incident in the chronology carries the date, the place and the reference of the report in which it was first recorded, so that the court can follow the pattern of behaviour from the first report to the most recent one without turning to other documents.")),
+        ("para", ("7", "Digital material is exported in a format the court can open without special software. Screenshots carry the date and time shown on the device and the name of the officer who took them. Where the material is long, the officer selects the parts relied on and explains in a short note why the other parts are not produced, and keeps the full export safe in the property system for the life of the order.")),
+        ("para", ("8", "The summary of risk is reviewed by a second officer before the bundle is sent, and the reviewer signs the bundle index to show that every listed item is present.")),
+    ]),
+    ("4. Roles", [
+        ("table", (["Role", "Responsibility"], [
+            ["Response officer", "Records each report and tells the case officer on the same shift"],
+            ["Case officer", "Builds the chronology and prepares the evidence bundle"],
+            ["Supervising inspector", "Decides whether to apply and signs the application"],
+        ])),
+        ("para", ("9", "Each role is recorded against the case reference so that the court and the force can see who did what and when.")),
+    ]),
+    ("5. After the hearing", [
+        ("para", ("10", "When an order is made, the case officer updates the force systems on the day of the hearing and sends a copy of the order to every team named in it. The copy is sent by secure e-mail and its receipt is confirmed by each team in writing before the end of the next working day.")),
+        ("para", ("11", "If the court refuses the application, the case officer records the reasons given and discusses with the inspector whether further evidence could support a new application. The discussion and its outcome are recorded in the case file, together with the date on which the case will be looked at again.")),
+        ("para", ("12", "An order that is breached is reported as a new crime, and the original case officer is told within one working day so that the chronology stays complete.")),
+    ]),
+    ("Annex A: Checklist", [
+        ("text", "Before sending a bundle, the case officer confirms that the chronology, statements, digital material and risk summary are all present and indexed."),
+        ("text", "The supervising inspector confirms the decision record is signed and dated."),
+    ]),
 ]
 
 GUIDANCE_TITLE = "Protection Order Applications: Northmoor Fixture Guidance"
@@ -364,9 +250,7 @@ def _register_fonts() -> None:
             pdfmetrics.registerFont(TTFont(name, file))
 
 
-def _line_ops(
-    sections: Sequence[tuple[str, Sequence[Item]]], width: float
-) -> list[tuple[str, Any]]:
+def _line_ops(sections: Sequence[tuple[str, Sequence[Item]]], width: float) -> list[tuple[str, Any]]:
     """Flatten sections into drawing operations (one per line), remembering paragraph starts."""
     from reportlab.lib.utils import simpleSplit
 
@@ -532,9 +416,7 @@ def expected_guidance(spans: dict[str, tuple[int, int]]) -> Expected:
                 paragraphs[last] = (f"{text} {bullets}", first, end, section)
             elif kind == "table":
                 head, body = value
-                rows += [
-                    "; ".join(f"{h}: {c}" for h, c in zip(head, row, strict=True)) for row in body
-                ]
+                rows += ["; ".join(f"{h}: {c}" for h, c in zip(head, row, strict=True)) for row in body]
             elif kind == "text":
                 unnumbered.append(value)
     return Expected(
@@ -567,12 +449,8 @@ def saved_web_page(folder: Path, stem: str = "protection-orders") -> tuple[Path,
             elif kind == "table":
                 head, rows = value
                 body.append(
-                    "<table><thead><tr>"
-                    + "".join(f"<th>{h}</th>" for h in head)
-                    + "</tr></thead><tbody>"
-                    + "".join(
-                        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows
-                    )
+                    "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
+                    + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
                     + "</tbody></table>"
                 )
             elif kind == "text":
@@ -624,22 +502,13 @@ def saved_web_page(folder: Path, stem: str = "protection-orders") -> tuple[Path,
         "<html><body><p>Tracking frame saved with the page.</p></body></html>", encoding="utf-8"
     )
     expected = expected_guidance({})
-    paragraphs = {n: v for n, v in expected.paragraphs.items() if v[3] in {h for h, _ in sections}}
+    paragraphs = {
+        n: v for n, v in expected.paragraphs.items() if v[3] in {h for h, _ in sections}
+    }
     clutter = [
-        "Cookies on GOV.UK",
-        "essential cookies",
-        "Skip to main content",
-        "Crime, justice and law",
-        "Related content",
-        "Share this page",
-        "Facebook",
-        "Is this page useful",
-        "Report a problem",
-        "Help us improve",
-        "Back to top",
-        "fixture licence",
-        "Tracking frame",
-        "Northmoor fixture leaflet",
+        "Cookies on GOV.UK", "essential cookies", "Skip to main content", "Crime, justice and law",
+        "Related content", "Share this page", "Facebook", "Is this page useful", "Report a problem",
+        "Help us improve", "Back to top", "fixture licence", "Tracking frame", "Northmoor fixture leaflet",
     ]
     return page, Expected(
         title=SAVED_PAGE_TITLE,
@@ -686,12 +555,10 @@ def _restart_numbering(document: Any, style_num_id: str) -> str:
         if n.get(qn("w:numId")) == style_num_id
     )
     new_id = str(max(int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))) + 1)
-    numbering.append(
-        parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{new_id}"><w:abstractNumId w:val="{abstract}"/>'
-            f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
-        )
-    )
+    numbering.append(parse_xml(
+        f'<w:num {nsdecls("w")} w:numId="{new_id}"><w:abstractNumId w:val="{abstract}"/>'
+        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+    ))
     return new_id
 
 
@@ -711,12 +578,8 @@ def word_policy(path: Path, *, control_table: bool = True) -> Expected:
     document.add_paragraph(POLICY_TITLE, style="Title")
     if control_table:
         table = document.add_table(rows=0, cols=2)
-        for label, value in (
-            ("Policy owner", "Head of Public Protection"),
-            ("Version", "2.1"),
-            ("Effective date", "1 March 2026"),
-            ("Review date", "1 March 2027"),
-        ):
+        for label, value in (("Policy owner", "Head of Public Protection"), ("Version", "2.1"),
+                             ("Effective date", "1 March 2026"), ("Review date", "1 March 2027")):
             cells = table.add_row().cells
             cells[0].text, cells[1].text = label, value
     document.add_heading("1 Purpose", level=1)
@@ -741,9 +604,7 @@ def word_policy(path: Path, *, control_table: bool = True) -> Expected:
         for step in steps:
             para = document.add_paragraph(step, style="List Number")
             para._p.get_or_add_pPr().append(
-                parse_xml(
-                    f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
-                )
+                parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
             )
         if heading.startswith("3"):
             document.add_paragraph("Check the victim's safety plan", style="List Bullet")
@@ -769,58 +630,41 @@ BRIEFING_TITLE = "Briefing 07/26: interim protection orders (fixture)"
 def emailed_briefing(*, encoding: str = "utf-8") -> tuple[bytes, Expected]:
     """A briefing pasted from e-mail into a text file: protective marking at top and bottom,
     mail headers, an "Issued:" line, numbered points, bullets, and Windows punctuation."""
-    text = "\r\n".join(
-        [
-            "OFFICIAL",
-            "",
-            "From: Public Protection Unit",
-            "Sent: 12 March 2026 09:14",
-            "To: All Response Officers",
-            "Subject: Briefing 07/26 - interim orders",
-            "",
-            BRIEFING_TITLE,
-            "",
-            "Issued: 12 March 2026",
-            "Version: 1",
-            "",
-            "1. An interim order can be sought while the full application waits for a hearing \u2013 ask "
-            "the case officer whether one is planned.",
-            "",
-            "2. Tell the victim \u201cwhat the order says\u201d in plain words, and record that you did.",
-            "",
-            "3. Before you leave the scene, check that:",
-            "- the victim has the case reference",
-            "- the victim knows how to report a breach (fee \u00a30)",
-            "",
-            "OFFICIAL",
-        ]
-    )
+    text = "\r\n".join([
+        "OFFICIAL",
+        "",
+        "From: Public Protection Unit",
+        "Sent: 12 March 2026 09:14",
+        "To: All Response Officers",
+        "Subject: Briefing 07/26 - interim orders",
+        "",
+        BRIEFING_TITLE,
+        "",
+        "Issued: 12 March 2026",
+        "Version: 1",
+        "",
+        "1. An interim order can be sought while the full application waits for a hearing \u2013 ask "
+        "the case officer whether one is planned.",
+        "",
+        "2. Tell the victim \u201cwhat the order says\u201d in plain words, and record that you did.",
+        "",
+        "3. Before you leave the scene, check that:",
+        "- the victim has the case reference",
+        "- the victim knows how to report a breach (fee \u00a30)",
+        "",
+        "OFFICIAL",
+    ])
     expected = Expected(
         title=BRIEFING_TITLE,
         edition="1",
         effective_date="2026-03-12",
         paragraphs={
-            "1": (
-                "An interim order can be sought while the full application waits for a hearing "
-                "\u2013 ask the case officer whether one is planned.",
-                None,
-                None,
-                "",
-            ),
-            "2": (
-                "Tell the victim \u201cwhat the order says\u201d in plain words, and record that "
-                "you did.",
-                None,
-                None,
-                "",
-            ),
-            "3": (
-                "Before you leave the scene, check that: \u2022 the victim has the case reference "
-                "\u2022 the victim knows how to report a breach (fee \u00a30)",
-                None,
-                None,
-                "",
-            ),
+            "1": ("An interim order can be sought while the full application waits for a hearing "
+                  "\u2013 ask the case officer whether one is planned.", None, None, ""),
+            "2": ("Tell the victim \u201cwhat the order says\u201d in plain words, and record that "
+                  "you did.", None, None, ""),
+            "3": ("Before you leave the scene, check that: \u2022 the victim has the case reference "
+                  "\u2022 the victim knows how to report a breach (fee \u00a30)", None, None, ""),
         },
         table_rows=[],
         furniture=["OFFICIAL", "From:", "Sent:", "Subject:"],
@@ -884,15 +728,8 @@ def _write_pdf_doc(path: Path, title: str, sections: Sequence[Section]) -> Path:
 
 def _write_docx_doc(path: Path, title: str, sections: Sequence[Section]) -> Path:
     return write_docx(
-        path,
-        doc_id="",
-        title=title,
-        edition="",
-        status="",
-        audience="",
-        created=dt.datetime(2013, 12, 23, 23, 15, tzinfo=dt.UTC),
-        sources=[],
-        sections=sections,
+        path, doc_id="", title=title, edition="", status="", audience="",
+        created=dt.datetime(2013, 12, 23, 23, 15, tzinfo=dt.UTC), sources=[], sections=sections,
     )
 
 

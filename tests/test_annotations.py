@@ -17,17 +17,14 @@ from assistant.loading import iter_corpus_files, load_document
 from assistant.policy import paragraph_vocabulary
 
 ANNOTATED = [
-    (
-        "1 Durations",
-        [
-            "1.1 A harbour order lasts for the period the bench sets.\n"
-            "<!--\nkind: rule\naudience: [investigating, authorising]\nasks:\n"
-            "  - how long is one of these orders good for?\n  - does it run out?\n-->",
-            "1.2 The first harbour order was made in a coastal town in 2020.\n"
-            "<!-- {kind: case} -->",
-            "1.3 An ordinary paragraph with no notes.\n<!-- a plain comment, not an annotation -->",
-        ],
-    ),
+    ("1 Durations", [
+        "1.1 A harbour order lasts for the period the bench sets.\n"
+        "<!--\nkind: rule\naudience: [investigating, authorising]\nasks:\n"
+        "  - how long is one of these orders good for?\n  - does it run out?\n-->",
+        "1.2 The first harbour order was made in a coastal town in 2020.\n"
+        "<!-- {kind: case} -->",
+        "1.3 An ordinary paragraph with no notes.\n<!-- a plain comment, not an annotation -->",
+    ]),
 ]
 
 
@@ -98,17 +95,12 @@ def test_every_real_note_annotation_uses_the_vocabulary() -> None:
 def test_reader_role_is_preferred_and_other_roles_are_named(make_corpus, settings_for) -> None:
     """Two paragraphs answer equally; the reader's role's paragraph is quoted first, and an
     answer that can only quote another role's paragraph says so."""
-    sections = [
-        (
-            "1 Lanterns",
-            [
-                "1.1 Lantern registers are checked by the duty sergeant every week.\n"
-                "<!-- {audience: [frontline]} -->",
-                "1.2 Lantern registers are checked by the approving inspector every week.\n"
-                "<!-- {audience: [authorising]} -->",
-            ],
-        )
-    ]
+    sections = [("1 Lanterns", [
+        "1.1 Lantern registers are checked by the duty sergeant every week.\n"
+        "<!-- {audience: [frontline]} -->",
+        "1.2 Lantern registers are checked by the approving inspector every week.\n"
+        "<!-- {audience: [authorising]} -->",
+    ])]
     corpus = make_corpus({"lantern.md": markdown_doc("lantern", "Lantern Registers", sections)})
     settings = settings_for(corpus, audience_weight=0.5)
     assert ingest(settings).published

@@ -165,7 +165,9 @@ def test_feedback_error_is_shown_and_answers_keep_working(app: Runner, tmp_path:
     assert len(turns(at)) == 2 and not turns(at)[1].answer.refused  # type: ignore[attr-defined]
 
 
-def test_follow_up_uses_history_and_new_conversation_clears_it(app: Runner, tmp_path: Path) -> None:
+def test_follow_up_uses_history_and_new_conversation_clears_it(
+    app: Runner, tmp_path: Path
+) -> None:
     at = ask(app(), "How long does an SPO last?")
     ask(at, "Can it be renewed?")
     assert len(turns(at)) == 2
@@ -245,9 +247,7 @@ def test_library_reingest_publishes_new_version_used_by_chat(
     assert any(f"**Version:** `{new_version}`" in m.value for m in at.markdown)
     changes = at.dataframe[1].value
     row = changes[changes["doc_id"] == "breach"].iloc[0]
-    assert (
-        row["status"] == "changed" and "2 Maximum penalties for breach" in row["changed sections"]
-    )
+    assert row["status"] == "changed" and "2 Maximum penalties for breach" in row["changed sections"]
 
     at.switch_page("assistant/ui/ask.py").run()
     ask(at, "What is the maximum penalty for breach of an SPO on indictment?")

@@ -176,9 +176,7 @@ def test_real_corpus_has_a_briefing_per_role_and_cited_checklists(
         for item in steps.items:
             assert is_step(item.chunk)
             assert by_id[item.citation.chunk_id].text == item.citation.quote
-        positions = [
-            i.chunk.position for i in steps.items if i.chunk.doc_id == "application-process"
-        ]
+        positions = [i.chunk.position for i in steps.items if i.chunk.doc_id == "application-process"]
         assert positions == sorted(positions)
 
 

@@ -31,24 +31,17 @@ def _fits_or_single_sentence(chunk: Chunk, embedder: Embedder, max_tokens: int) 
     )
 
 
-def test_long_numbered_paragraph_splits_between_sentences(
-    tmp_path: Path, embedder: Embedder
-) -> None:
+def test_long_numbered_paragraph_splits_between_sentences(tmp_path: Path, embedder: Embedder) -> None:
     sections = [
-        (
-            "1 Alpha section",
-            [
-                "1.1 " + " ".join(LONG_SENTENCES),
-                "1.2 A short numbered paragraph.",
-            ],
-        ),
+        ("1 Alpha section", [
+            "1.1 " + " ".join(LONG_SENTENCES),
+            "1.2 A short numbered paragraph.",
+        ]),
         ("2 Beta section", ["2.1 Another short paragraph in beta."]),
     ]
     path = tmp_path / "long.md"
-    path.write_text(
-        markdown_doc("long-doc", "Long Doc", sections, edition="9", effective_date="2026-03-03"),
-        encoding="utf-8",
-    )
+    path.write_text(markdown_doc("long-doc", "Long Doc", sections, edition="9",
+                                 effective_date="2026-03-03"), encoding="utf-8")
     doc = load_document(path, tmp_path)
     chunks = chunk_document(doc, MAX, embedder.count_tokens)
     long_pieces = [c for c in chunks if c.paragraphs == ("1.1",)]
@@ -62,12 +55,7 @@ def test_long_numbered_paragraph_splits_between_sentences(
     assert [c.paragraphs for c in chunks if c.paragraphs != ("1.1",)] == [("1.2",), ("2.1",)]
     # metadata
     for c in chunks:
-        assert (c.doc_id, c.title, c.edition, c.effective_date) == (
-            "long-doc",
-            "Long Doc",
-            "9",
-            "2026-03-03",
-        )
+        assert (c.doc_id, c.title, c.edition, c.effective_date) == ("long-doc", "Long Doc", "9", "2026-03-03")
         assert c.source_path == "long.md"
         assert c.content_hash == sha256_text(c.embed_text)
         assert c.embed_text == f"Long Doc > {' > '.join(c.heading_path)}\n{c.text}"
@@ -77,9 +65,7 @@ def test_long_numbered_paragraph_splits_between_sentences(
     assert [c.position for c in chunks] == list(range(len(chunks)))
 
 
-def test_unnumbered_prose_packs_but_never_crosses_a_heading(
-    tmp_path: Path, embedder: Embedder
-) -> None:
+def test_unnumbered_prose_packs_but_never_crosses_a_heading(tmp_path: Path, embedder: Embedder) -> None:
     sections = [
         (f"Part {name}", [f"{name} marker paragraph {i} is short." for i in range(4)])
         for name in ("Red", "Green", "Blue")
@@ -114,10 +100,7 @@ def test_real_corpus_chunks_obey_every_rule(embedder: Embedder) -> None:
         for chunk in chunks:
             assert _fits_or_single_sentence(chunk, embedder, budget), chunk.chunk_id
             assert chunk.doc_id == doc.doc_id and chunk.title == doc.meta.title
-            assert (
-                chunk.edition == doc.meta.edition
-                and chunk.effective_date == doc.meta.effective_date
-            )
+            assert chunk.edition == doc.meta.edition and chunk.effective_date == doc.meta.effective_date
             assert chunk.source_path == doc.source_path
             assert chunk.content_hash == sha256_text(chunk.embed_text)
             assert chunk.embed_text.startswith(" > ".join((doc.meta.title, *chunk.heading_path)))
@@ -168,22 +151,9 @@ def test_word_steps_are_chunks_of_their_own(tmp_path: Path, embedder: Embedder) 
 
 def test_quality_counts_furniture_and_split_paragraphs(tmp_path: Path) -> None:
     """The summary is a check, not a formality: it finds what a bad loader leaves behind."""
-
     def chunk(position: int, text: str, number: str | None = None) -> Chunk:
-        return Chunk(
-            f"d#{position}",
-            "d",
-            "T",
-            "1",
-            "2026-01-01",
-            ("S",),
-            (number,) if number else (),
-            None,
-            "d.pdf",
-            text,
-            "h",
-            position=position,
-        )
+        return Chunk(f"d#{position}", "d", "T", "1", "2026-01-01", ("S",),
+                     (number,) if number else (), None, "d.pdf", text, "h", position=position)
 
     chunks = [
         chunk(0, "The first part of paragraph four and", "4"),

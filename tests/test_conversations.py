@@ -35,9 +35,7 @@ def _age(path: Path, conversation_id: str, days: float) -> None:
     """Move a stored conversation's last activity ``days`` into the past."""
     then = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="seconds")
     with sqlite3.connect(path) as conn:
-        conn.execute(
-            "UPDATE conversations SET updated_at = ? WHERE id = ?", (then, conversation_id)
-        )
+        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (then, conversation_id))
 
 
 def test_ids_are_random_url_safe_and_checked() -> None:

@@ -4,7 +4,6 @@ Only stdlib, PyYAML and python-docx are used. Every failure message names the
 file and the line (Markdown) or paragraph (docx) it concerns.
 Run from the repository root:  python -m pytest tests/test_corpus.py -q
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -33,48 +32,10 @@ PARA_RE = re.compile(r"^(\d+)\.(\d+) \S")
 GLOSSARY_ENTRY_RE = re.compile(r"^\d+\.\d+ .+ \u2014 .+")
 # Abbreviations officers use that the retrieval code must be able to expand.
 REQUIRED_GLOSSARY_TERMS = (
-    "SPO",
-    "ISPO",
-    "AP",
-    "PHA 1997",
-    "PHA 97",
-    "s2A",
-    "s4A",
-    "S-DASH",
-    "DASH",
-    "VS-DASH",
-    "SRP",
-    "SAM",
-    "SASH",
-    "FOUR",
-    "MAPPA",
-    "ViSOR",
-    "PDP",
-    "BTP",
-    "MDP",
-    "CPS",
-    "DVPN",
-    "DVPO",
-    "DAPO",
-    "DAPN",
-    "NMO",
-    "RO",
-    "ISAC",
-    "SPOC",
-    "PNC",
-    "PIN",
-    "IOPC",
-    "HMICFRS",
-    "NSH",
-    "MASIP",
-    "OIC",
-    "ASB",
-    "CJA",
-    "FLA 1996",
-    "SOA 2003",
-    "NPCC",
-    "PNLD",
-    "APP",
+    "SPO", "ISPO", "AP", "PHA 1997", "PHA 97", "s2A", "s4A", "S-DASH", "DASH", "VS-DASH",
+    "SRP", "SAM", "SASH", "FOUR", "MAPPA", "ViSOR", "PDP", "BTP", "MDP", "CPS", "DVPN",
+    "DVPO", "DAPO", "DAPN", "NMO", "RO", "ISAC", "SPOC", "PNC", "PIN", "IOPC", "HMICFRS",
+    "NSH", "MASIP", "OIC", "ASB", "CJA", "FLA 1996", "SOA 2003", "NPCC", "PNLD", "APP",
 )
 
 MD_FILES = sorted(CORPUS.glob("*.md"))
@@ -127,9 +88,7 @@ def check_metadata(name: str, meta: dict, where: str) -> list[str]:
     if status and "not official guidance" not in str(status):
         errors.append(f"{where}: status must contain 'not official guidance'")
     sources = meta.get("sources")
-    if sources is not None and (
-        not isinstance(sources, list) or not all(str(s).strip() for s in sources)
-    ):
+    if sources is not None and (not isinstance(sources, list) or not all(str(s).strip() for s in sources)):
         errors.append(f"{where}: sources must be a non-empty list of non-empty strings")
     doc_id = meta.get("doc_id")
     if doc_id and not DOC_ID_RE.match(str(doc_id)):
@@ -145,9 +104,7 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
     paras: dict[str, str] = {}
     titles = [ln for ln, text in body if text.startswith("# ")]
     if len(titles) != 1:
-        errors.append(
-            f"{path.name}:{titles[1] if len(titles) > 1 else 1}: expected exactly one '# ' title line, found {len(titles)}"
-        )
+        errors.append(f"{path.name}:{titles[1] if len(titles) > 1 else 1}: expected exactly one '# ' title line, found {len(titles)}")
     section = 0
     expected_para = 0
     current = None  # (line, key, [text lines])
@@ -160,9 +117,7 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
         paras[key] = text
         words = len(text.split())
         if words > MAX_WORDS:
-            errors.append(
-                f"{path.name}:{line}: paragraph {key} has {words} words (limit {MAX_WORDS})"
-            )
+            errors.append(f"{path.name}:{line}: paragraph {key} has {words} words (limit {MAX_WORDS})")
 
     seen_title = False
     comment_from = None  # line where an open <!-- ... --> comment started
@@ -187,22 +142,16 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
             current = None
             m = SECTION_RE.match(text)
             if not m or not text.startswith("## "):
-                errors.append(
-                    f"{path.name}:{line}: heading must be '## N Section title' (no other heading levels): {text!r}"
-                )
+                errors.append(f"{path.name}:{line}: heading must be '## N Section title' (no other heading levels): {text!r}")
                 continue
             n = int(m.group(1))
             if n != section + 1:
-                errors.append(
-                    f"{path.name}:{line}: section {n} out of sequence (expected {section + 1})"
-                )
+                errors.append(f"{path.name}:{line}: section {n} out of sequence (expected {section + 1})")
             section = n
             expected_para = 0
             continue
         if stripped.startswith(("- ", "* ", "+ ", "|")) or re.match(r"^\d+\) ", stripped):
-            errors.append(
-                f"{path.name}:{line}: bullet lists and tables are not allowed: {stripped[:40]!r}"
-            )
+            errors.append(f"{path.name}:{line}: bullet lists and tables are not allowed: {stripped[:40]!r}")
             continue
         m = PARA_RE.match(text)
         if m:
@@ -210,19 +159,15 @@ def parse_body(path: Path, body) -> tuple[list[str], dict[str, str]]:
             n, para_no = int(m.group(1)), int(m.group(2))
             key = f"{n}.{para_no}"
             if section == 0:
-                errors.append(
-                    f"{path.name}:{line}: paragraph {key} appears before the first section"
-                )
+                errors.append(f"{path.name}:{line}: paragraph {key} appears before the first section")
             elif n != section:
                 errors.append(f"{path.name}:{line}: paragraph {key} is inside section {section}")
             if para_no != expected_para + 1:
-                errors.append(
-                    f"{path.name}:{line}: paragraph {key} out of sequence (expected {section}.{expected_para + 1})"
-                )
+                errors.append(f"{path.name}:{line}: paragraph {key} out of sequence (expected {section}.{expected_para + 1})")
             expected_para = para_no
             if key in paras:
                 errors.append(f"{path.name}:{line}: paragraph {key} is duplicated")
-            current = (line, key, [text[m.end(2) + 1 :].strip()])
+            current = (line, key, [text[m.end(2) + 1:].strip()])
             continue
         if current is not None:
             current[2].append(stripped)  # continuation of a wrapped paragraph
@@ -266,20 +211,8 @@ def test_markdown_note(name):
 def test_annotation_comments_are_not_paragraph_text():
     """An annotation after a paragraph is neither its words nor a bullet list; an unclosed
     comment is reported with the line it opens on."""
-    lines = [
-        "# T",
-        "",
-        "## 1 S",
-        "",
-        "1.1 Text of the rule.",
-        "<!--",
-        "kind: rule",
-        "asks:",
-        "  - a question?",
-        "-->",
-        "",
-        "1.2 Next.",
-    ]
+    lines = ["# T", "", "## 1 S", "", "1.1 Text of the rule.", "<!--", "kind: rule",
+             "asks:", "  - a question?", "-->", "", "1.2 Next."]
     body = list(enumerate(lines, 10))
     errors, paras = parse_body(Path("note.md"), body)
     assert not errors and paras == {"1.1": "Text of the rule.", "1.2": "Next."}
@@ -299,14 +232,11 @@ def test_doc_ids_unique():
         seen[doc_id] = name
     glossary = yaml.safe_load(GLOSSARY_SRC.read_text(encoding="utf-8"))
     if glossary.get("doc_id") in seen:
-        errors.append(
-            f"{GLOSSARY_SRC.name}: doc_id {glossary['doc_id']!r} already used by {seen[glossary['doc_id']]}"
-        )
+        errors.append(f"{GLOSSARY_SRC.name}: doc_id {glossary['doc_id']!r} already used by {seen[glossary['doc_id']]}")
     assert not errors, "\n".join(errors)
 
 
 # --- glossary ---------------------------------------------------------------
-
 
 def _docx_snapshot(path: Path):
     doc = Document(str(path))
@@ -325,9 +255,7 @@ def _docx_snapshot(path: Path):
 
 
 def test_glossary_docx_metadata():
-    assert GLOSSARY_DOCX.exists(), (
-        f"{GLOSSARY_DOCX.name}: missing; run python scripts/build_corpus_docs.py"
-    )
+    assert GLOSSARY_DOCX.exists(), f"{GLOSSARY_DOCX.name}: missing; run python scripts/build_corpus_docs.py"
     props, _ = _docx_snapshot(GLOSSARY_DOCX)
     meta = {
         "doc_id": props["identifier"],
@@ -347,9 +275,7 @@ def test_glossary_docx_structure():
     errors = []
     headings1 = [i for i, (style, _) in enumerate(paras, 1) if style == "Heading 1"]
     if len(headings1) != 1:
-        errors.append(
-            f"{GLOSSARY_DOCX.name}: expected exactly one Heading 1 paragraph, found {len(headings1)}"
-        )
+        errors.append(f"{GLOSSARY_DOCX.name}: expected exactly one Heading 1 paragraph, found {len(headings1)}")
     section, expected = 0, 0
     for i, (style, text) in enumerate(paras, 1):
         where = f"{GLOSSARY_DOCX.name}:paragraph {i}"
@@ -362,20 +288,14 @@ def test_glossary_docx_structure():
             section, expected = section + 1, 0
             continue
         if not GLOSSARY_ENTRY_RE.match(text):
-            errors.append(
-                f"{where}: entry must look like 'N.M TERM \u2014 Expansion. Explanation', got {text[:50]!r}"
-            )
+            errors.append(f"{where}: entry must look like 'N.M TERM \u2014 Expansion. Explanation', got {text[:50]!r}")
             continue
         n, m_ = (int(x) for x in text.split(" ", 1)[0].split("."))
         if n != section or m_ != expected + 1:
-            errors.append(
-                f"{where}: entry {n}.{m_} out of sequence (expected {section}.{expected + 1})"
-            )
+            errors.append(f"{where}: entry {n}.{m_} out of sequence (expected {section}.{expected + 1})")
         expected = m_
         if len(text.split()) > MAX_WORDS:
-            errors.append(
-                f"{where}: entry {n}.{m_} has {len(text.split())} words (limit {MAX_WORDS})"
-            )
+            errors.append(f"{where}: entry {n}.{m_} has {len(text.split())} words (limit {MAX_WORDS})")
     assert not errors, "\n".join(errors)
 
 
@@ -387,16 +307,13 @@ def test_glossary_docx_up_to_date(tmp_path):
     hint = "run: python scripts/build_corpus_docs.py"
     errors = [
         f"{GLOSSARY_DOCX.name}:core property {k}: {have_props[k]!r} != {want_props[k]!r} ({hint})"
-        for k in want_props
-        if have_props[k] != want_props[k]
+        for k in want_props if have_props[k] != want_props[k]
     ]
     for i in range(max(len(want_paras), len(have_paras))):
         have = have_paras[i] if i < len(have_paras) else None
         want = want_paras[i] if i < len(want_paras) else None
         if have != want:
-            errors.append(
-                f"{GLOSSARY_DOCX.name}:paragraph {i + 1}: {have!r} != built {want!r} ({hint})"
-            )
+            errors.append(f"{GLOSSARY_DOCX.name}:paragraph {i + 1}: {have!r} != built {want!r} ({hint})")
             break
     assert not errors, "\n".join(errors)
 
@@ -412,7 +329,6 @@ def test_glossary_has_required_terms():
 
 
 # --- gold set ---------------------------------------------------------------
-
 
 def test_gold_set_points_at_real_paragraphs():
     if not GOLD.exists():
@@ -432,17 +348,11 @@ def test_gold_set_points_at_real_paragraphs():
             errors.append(f"{GOLD.name}:{n}: expected_sections missing or not a list")
             continue
         if item.get("answerable") and not refs:
-            errors.append(
-                f"{GOLD.name}:{n}: answerable item {item.get('id')} has no expected_sections"
-            )
+            errors.append(f"{GOLD.name}:{n}: answerable item {item.get('id')} has no expected_sections")
         if not item.get("answerable") and refs:
-            errors.append(
-                f"{GOLD.name}:{n}: unanswerable item {item.get('id')} must have empty expected_sections"
-            )
+            errors.append(f"{GOLD.name}:{n}: unanswerable item {item.get('id')} must have empty expected_sections")
         for ref in refs:
             doc_id, para = ref.get("doc_id"), ref.get("para")
             if doc_id not in paras or para not in paras[doc_id]:
-                errors.append(
-                    f"{GOLD.name}:{n}: {item.get('id')} points at missing paragraph {doc_id} {para}"
-                )
+                errors.append(f"{GOLD.name}:{n}: {item.get('id')} points at missing paragraph {doc_id} {para}")
     assert not errors, "\n".join(errors)

@@ -35,19 +35,10 @@ QUESTION = "How often do officers update the zephyrine register?"
 
 def _corpus() -> dict[str, str | bytes]:
     return {
-        "a.md": markdown_doc(
-            "a-doc",
-            "Alpha Note",
-            [
-                (
-                    "1 Zephyrine registers",
-                    [
-                        "1.1 The zephyrine register lists every cautioned person.",
-                        "1.2 Officers update the zephyrine register weekly.",
-                    ],
-                ),
-            ],
-        ),
+        "a.md": markdown_doc("a-doc", "Alpha Note", [
+            ("1 Zephyrine registers", ["1.1 The zephyrine register lists every cautioned person.",
+                                       "1.2 Officers update the zephyrine register weekly."]),
+        ]),
         "b.md": markdown_doc("b-doc", "Beta Note", numbered_sections("beta", 2, 2)),
     }
 
@@ -77,11 +68,8 @@ def test_disk_full_during_ingest_keeps_old_version_and_leaves_no_partial(
         pytest.skip("mounting a tmpfs needs root")
     mount = tmp_path / "small-disk"
     mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"mount -t tmpfs is not permitted here: {done.stderr.strip()}")
     try:
@@ -136,11 +124,8 @@ def chroma_servers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def test_chroma_server_down_then_restarted(
-    make_corpus: Callable[..., Path],
-    settings_for: SettingsFor,
-    tmp_path: Path,
-    chroma_servers: list[subprocess.Popen[bytes]],
-    subprocess_env: dict[str, str],
+    make_corpus: Callable[..., Path], settings_for: SettingsFor, tmp_path: Path,
+    chroma_servers: list[subprocess.Popen[bytes]], subprocess_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     port, path, log = free_port(), tmp_path / "chroma-server", tmp_path / "chroma.log"
@@ -157,34 +142,19 @@ def test_chroma_server_down_then_restarted(
     assert "\n" not in str(info.value) and str(info.value), str(info.value)
 
     # the CLI: one line on stderr, non-zero exit
-    env = dict(
-        subprocess_env,
-        SPO_DATA_DIR=str(settings.data_dir),
-        SPO_CORPUS_DIR=str(corpus),
-        SPO_CHROMA_HOST="127.0.0.1",
-        SPO_CHROMA_PORT=str(port),
-    )
-    cli = subprocess.run(
-        [PYTHON, "-m", "assistant", "ask", QUESTION],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = dict(subprocess_env, SPO_DATA_DIR=str(settings.data_dir), SPO_CORPUS_DIR=str(corpus),
+               SPO_CHROMA_HOST="127.0.0.1", SPO_CHROMA_PORT=str(port))
+    cli = subprocess.run([PYTHON, "-m", "assistant", "ask", QUESTION], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
     assert cli.returncode == 3, (cli.returncode, cli.stdout, cli.stderr)
     assert cli.stdout == ""
     lines = cli.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Chroma" in lines[0], lines
 
     # the Ask page: a clear st.error, not a traceback
-    for name, value in {
-        "SPO_DATA_DIR": str(settings.data_dir),
-        "SPO_CORPUS_DIR": str(corpus),
-        "SPO_CHROMA_HOST": "127.0.0.1",
-        "SPO_CHROMA_PORT": str(port),
-        "SPO_FEEDBACK_DB": str(tmp_path / "feedback.sqlite"),
-    }.items():
+    for name, value in {"SPO_DATA_DIR": str(settings.data_dir), "SPO_CORPUS_DIR": str(corpus),
+                        "SPO_CHROMA_HOST": "127.0.0.1", "SPO_CHROMA_PORT": str(port),
+                        "SPO_FEEDBACK_DB": str(tmp_path / "feedback.sqlite")}.items():
         monkeypatch.setenv(name, value)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()
@@ -214,10 +184,8 @@ def _truncate_middle(path: Path) -> None:
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
-    "chunks.jsonl short by a whole line": (
-        lambda v: _truncate_last_line(v / "chunks.jsonl"),
-        "checksum",
-    ),
+    "chunks.jsonl short by a whole line": (lambda v: _truncate_last_line(v / "chunks.jsonl"),
+                                           "checksum"),
     "chunks.jsonl cut mid-record": (lambda v: _truncate_middle(v / "chunks.jsonl"), "damaged"),
     "manifest.json cut": (lambda v: _truncate_middle(v / "manifest.json"), "damaged"),
     "COMPLETE marker missing": (lambda v: (v / COMPLETE).unlink(), "incomplete"),
@@ -273,9 +241,8 @@ def test_garbage_embedding_cache_is_moved_aside_and_rebuilt(
     assert first.published
     path = settings.data_dir / "embeddings.sqlite"
     path.write_bytes(b"\x13garbage after a crash" * 1000)
-    (corpus / "a.md").write_text(
-        str(_corpus()["a.md"]).replace("weekly", "weekly, on Mondays"), encoding="utf-8"
-    )
+    (corpus / "a.md").write_text(str(_corpus()["a.md"]).replace("weekly", "weekly, on Mondays"),
+                                 encoding="utf-8")
     report = ingest(settings)
     assert report.published
     assert any("embedding cache" in n and "started afresh" in n for n in report.notes), report.notes

@@ -64,9 +64,7 @@ def postgres_server() -> Iterator[str]:
     """A PostgreSQL cluster on 127.0.0.1; yields the URL of its maintenance database."""
     pg_bin = _pg_bin()
     if pg_bin is None:
-        pytest.skip(
-            "PostgreSQL binaries (initdb, pg_ctl) are not installed: apt-get install -y postgresql"
-        )
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed: apt-get install -y postgresql")
     if os.geteuid() == 0:
         try:
             import pwd
@@ -80,23 +78,9 @@ def postgres_server() -> Iterator[str]:
         os.chown(root, owner.pw_uid, owner.pw_gid)
     port = _free_port()
     init = subprocess.run(
-        _as_server_user(
-            [
-                str(pg_bin / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "spo",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        _as_server_user([str(pg_bin / "initdb"), "-D", str(data), "-U", "spo", "--auth=trust",
+                         "-E", "UTF8", "--no-sync"]),
+        capture_output=True, text=True, timeout=120, check=False,
     )
     if init.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
@@ -105,10 +89,7 @@ def postgres_server() -> Iterator[str]:
     pg_ctl = [str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
     start = subprocess.run(
         _as_server_user([*pg_ctl, "-o", options, "-w", "-t", "60", "start"]),
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
+        capture_output=True, text=True, timeout=90, check=False,
     )
     try:
         if start.returncode != 0:
@@ -116,12 +97,8 @@ def postgres_server() -> Iterator[str]:
             pytest.fail(f"PostgreSQL did not start: {start.stderr[-300:]} {log}")
         yield f"postgresql://spo@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(
-            _as_server_user([*pg_ctl, "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        subprocess.run(_as_server_user([*pg_ctl, "-m", "fast", "-w", "stop"]),
+                       capture_output=True, timeout=60, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -143,38 +120,19 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
 
 
 def _answer(question: str = "How long does an interim SPO last?", refused: bool = False) -> Answer:
-    citation = Citation(
-        1,
-        "interim-orders#3.1#0",
-        "interim-orders",
-        "Interim orders",
-        "3 Duration",
-        "3.1",
-        None,
-        "1",
-        "2024-04-01",
-        "interim-orders.md",
-        "An interim SPO ...",
-    )
-    return Answer(
-        question=question,
-        text="It lasts until the main hearing. [1]",
-        sentences=[AnswerSentence("It lasts until the main hearing.", (1,))],
-        citations=[] if refused else [citation],
-        refused=refused,
-        corpus_version="v-test",
-    )
+    citation = Citation(1, "interim-orders#3.1#0", "interim-orders", "Interim orders", "3 Duration",
+                        "3.1", None, "1", "2024-04-01", "interim-orders.md", "An interim SPO ...")
+    return Answer(question=question, text="It lasts until the main hearing. [1]",
+                  sentences=[AnswerSentence("It lasts until the main hearing.", (1,))],
+                  citations=[] if refused else [citation], refused=refused,
+                  corpus_version="v-test")
 
 
 def test_add_list_filter_and_set_status(store_target: str | Path) -> None:
     store = FeedbackStore(store_target)
     up = store.add(_answer(), 1)
-    down = store.add(
-        _answer("can BTP apply?", refused=True),
-        -1,
-        comment="not found",
-        correction="Yes, BTP can apply.",
-    )
+    down = store.add(_answer("can BTP apply?", refused=True), -1, comment="not found",
+                     correction="Yes, BTP can apply.")
     assert down > up
     records = store.list()
     assert [r.id for r in records] == [down, up]  # newest first
@@ -193,12 +151,9 @@ def test_add_list_filter_and_set_status(store_target: str | Path) -> None:
 
 def test_personal_details_are_redacted_before_writing(store_target: str | Path) -> None:
     store = FeedbackStore(store_target)
-    store.add(
-        _answer("the victim is Jane Smith, call 07700 900123"),
-        -1,
-        comment="ring me on 07700 900123 or j.smith@example.org",
-        correction="Her postcode is SW1A 1AA",
-    )
+    store.add(_answer("the victim is Jane Smith, call 07700 900123"), -1,
+              comment="ring me on 07700 900123 or j.smith@example.org",
+              correction="Her postcode is SW1A 1AA")
     record = store.list()[0]
     stored = f"{record.question} {record.comment} {record.correction}"
     for detail in ("Jane Smith", "07700", "j.smith@example.org", "SW1A 1AA"):
@@ -227,10 +182,8 @@ def test_old_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:
             " refused INTEGER NOT NULL DEFAULT 0)"
         )
         conn.execute("INSERT INTO migrations VALUES ('_m001_create', '2026-01-01')")
-        conn.execute(
-            "INSERT INTO feedback (created_at, question, answer, rating)"
-            " VALUES ('2026-01-01', 'q', 'a', -1)"
-        )
+        conn.execute("INSERT INTO feedback (created_at, question, answer, rating)"
+                     " VALUES ('2026-01-01', 'q', 'a', -1)")
     conn.close()
     records = FeedbackStore(db, retention_days=0).list()  # kept until purged: it is old
     assert [(r.question, r.status) for r in records] == [("q", "open")]
@@ -313,9 +266,7 @@ def test_feedback_older_than_the_retention_period_expires(store_target: str | Pa
 
 def test_purge_deletes_before_a_date_or_everything(store_target: str | Path) -> None:
     for days in (40, 20, 1):
-        FeedbackStore(store_target, 0, _clock(NOW - dt.timedelta(days=days))).add(
-            _answer(f"{days}"), 1
-        )
+        FeedbackStore(store_target, 0, _clock(NOW - dt.timedelta(days=days))).add(_answer(f"{days}"), 1)
     store = FeedbackStore(store_target, retention_days=0, clock=_clock(NOW))
     before = stamp(NOW - dt.timedelta(days=10))
     assert store.count(before) == 2 and store.count(None) == 3
@@ -349,10 +300,8 @@ def test_upgrade_redacts_feedback_stored_by_the_old_patterns(tmp_path: Path) -> 
     db = tmp_path / "old.sqlite"
     FeedbackStore(db, retention_days=0).add(_answer("how long is an ISPO"), 1)
     with sqlite3.connect(db) as conn:  # as the regex-era redaction left it
-        conn.execute(
-            "UPDATE feedback SET question = 'victim is jane smith, born 3 March 1990',"
-            " comment = 'NHS 943 476 5919'"
-        )
+        conn.execute("UPDATE feedback SET question = 'victim is jane smith, born 3 March 1990',"
+                     " comment = 'NHS 943 476 5919'")
         conn.execute("DELETE FROM migrations WHERE name = '_m004_redact_stored_text'")
     conn.close()
     record = FeedbackStore(db, retention_days=0).list()[0]
@@ -364,11 +313,8 @@ def test_gold_item_made_from_feedback_holds_only_redacted_text(tmp_path: Path) -
     from assistant.ui.quality_gold import Candidate, gold_item
 
     store = FeedbackStore(tmp_path / "f.sqlite", retention_days=0)
-    store.add(
-        _answer("victim is jane smith, how long does an ISPO last?"),
-        -1,
-        correction="For Kev Brown on 07700 900123 it lasts until the hearing.",
-    )
+    store.add(_answer("victim is jane smith, how long does an ISPO last?"), -1,
+              correction="For Kev Brown on 07700 900123 it lasts until the hearing.")
     item = gold_item(Candidate((store.list()[0],)), tmp_path / "gold.jsonl")
     dumped = json.dumps(item)
     for detail in ("jane", "smith", "Kev Brown", "07700"):

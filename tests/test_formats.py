@@ -20,13 +20,10 @@ from assistant.schema import ParagraphNotes
 FORMATS = formats()
 IDS = [f.name for f in FORMATS]
 SECTIONS = [
-    (
-        "1 Making an application",
-        [
-            "1.1 The police apply to the magistrates' court for an order by complaint.",
-            "1.2 An application may be made without notice in urgent cases.",
-        ],
-    ),
+    ("1 Making an application", [
+        "1.1 The police apply to the magistrates' court for an order by complaint.",
+        "1.2 An application may be made without notice in urgent cases.",
+    ]),
     ("2 Duration", ["2.1 An order lasts for the period the court sets, at least two years."]),
 ]
 
@@ -59,9 +56,7 @@ def test_sidecar_gives_metadata_and_paragraph_notes(tmp_path: Path, fmt: str) ->
     before = load_document(path, tmp_path)
     sidecar_of(path).write_text(
         sidecar_text(
-            doc_id="side-note",
-            title="Title From Sidecar",
-            edition="4",
+            doc_id="side-note", title="Title From Sidecar", edition="4",
             effective_date="2026-06-30",
             paragraphs={"1.2": {"kind": "rule", "audience": ["frontline"], "asks": ["urgent?"]}},
         ),

@@ -27,20 +27,11 @@ SettingsFor = Callable[..., Settings]
 
 def _small_corpus() -> dict[str, str | bytes]:
     return {
-        "a.md": markdown_doc(
-            "a-doc",
-            "Alpha Note",
-            [
-                (
-                    "1 Zephyrine registers",
-                    [
-                        "1.1 The zephyrine register lists every cautioned person.",
-                        "1.2 Officers update the zephyrine register weekly.",
-                    ],
-                ),
-                ("2 Alpha review", ["2.1 Alpha reviews happen each quarter."]),
-            ],
-        ),
+        "a.md": markdown_doc("a-doc", "Alpha Note", [
+            ("1 Zephyrine registers", ["1.1 The zephyrine register lists every cautioned person.",
+                                       "1.2 Officers update the zephyrine register weekly."]),
+            ("2 Alpha review", ["2.1 Alpha reviews happen each quarter."]),
+        ]),
         "b.md": markdown_doc("b-doc", "Beta Note", numbered_sections("beta", 2, 2)),
         "c.md": markdown_doc("c-doc", "Gamma Note", numbered_sections("gamma", 2, 2)),
     }
@@ -129,28 +120,20 @@ def test_bad_inputs_are_reported_and_good_files_ingested(
     from fixtures_docs import write_encrypted_pdf
 
     files = _small_corpus()
-    files.update(
-        {
-            "empty.md": b"",
-            "binary.txt": b"\x00\xff\x00\x10 not text",
-            "corrupt.pdf": b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage\n",
-            "notes.rtf": b"{\\rtf1 text}",
-            "bad-front.md": "---\ntitle: [oops\n---\n# X\n\n1.1 Text.\n",
-        }
-    )
+    files.update({
+        "empty.md": b"",
+        "binary.txt": b"\x00\xff\x00\x10 not text",
+        "corrupt.pdf": b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage\n",
+        "notes.rtf": b"{\\rtf1 text}",
+        "bad-front.md": "---\ntitle: [oops\n---\n# X\n\n1.1 Text.\n",
+    })
     corpus = make_corpus(files)
     write_encrypted_pdf(corpus / "locked.pdf", [["1.1 Locked text."]])
     settings = settings_for(corpus)
     report = ingest(settings)
     assert report.published and report.count("added") == 3
-    bad = {
-        "empty.md": "empty",
-        "binary.txt": "binary",
-        "corrupt.pdf": "pdf",
-        "notes.rtf": "unsupported",
-        "bad-front.md": "front matter",
-        "locked.pdf": "encrypted",
-    }
+    bad = {"empty.md": "empty", "binary.txt": "binary", "corrupt.pdf": "pdf",
+           "notes.rtf": "unsupported", "bad-front.md": "front matter", "locked.pdf": "encrypted"}
     assert len(report.failures) == len(bad), report.render()
     for line in report.failures:
         assert "\n" not in line
@@ -180,11 +163,7 @@ def test_strict_cli_exits_1_and_publishes_nothing(
     data = tmp_path / "strict-data"
     proc = subprocess.run(
         [PYTHON, "ingest.py", "--strict", "--quiet", "--corpus", str(corpus), "--data", str(data)],
-        cwd=ROOT,
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        cwd=ROOT, env=subprocess_env, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     assert "broken.pdf" in proc.stdout and "--strict" in proc.stdout
@@ -193,9 +172,8 @@ def test_strict_cli_exits_1_and_publishes_nothing(
     assert not versions.exists() or not any(versions.iterdir())
 
 
-def test_cli_one_line_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
     parser = cli.ingest_parser()
     code = cli.main(["--corpus", str(tmp_path / "nope"), "--data", str(tmp_path / "d")], parser)
     err = capsys.readouterr().err.strip()
@@ -209,24 +187,8 @@ def test_cli_one_line_errors(
 
 def _synthetic_corpus(n_docs: int = 6, paras: int = 50) -> dict[str, str | bytes]:
     """~300 numbered paragraphs of varied one-sentence text, none of it in any cache."""
-    nouns = [
-        "warrant",
-        "harbour",
-        "lantern",
-        "meadow",
-        "granite",
-        "orchard",
-        "compass",
-        "ledger",
-        "beacon",
-        "quarry",
-        "thistle",
-        "saddle",
-        "furnace",
-        "ribbon",
-        "anchor",
-        "violet",
-    ]
+    nouns = ["warrant", "harbour", "lantern", "meadow", "granite", "orchard", "compass", "ledger",
+             "beacon", "quarry", "thistle", "saddle", "furnace", "ribbon", "anchor", "violet"]
     files: dict[str, str | bytes] = {}
     for d in range(n_docs):
         sections = []
@@ -242,9 +204,7 @@ def _synthetic_corpus(n_docs: int = 6, paras: int = 50) -> dict[str, str | bytes
 
 
 def test_sigkill_mid_embedding_keeps_old_version(
-    make_corpus: Callable[..., Path],
-    settings_for: SettingsFor,
-    tmp_path: Path,
+    make_corpus: Callable[..., Path], settings_for: SettingsFor, tmp_path: Path,
     subprocess_env: dict[str, str],
 ) -> None:
     corpus = make_corpus(_small_corpus())
@@ -256,18 +216,14 @@ def test_sigkill_mid_embedding_keeps_old_version(
     for name, content in _synthetic_corpus().items():
         (corpus / name).write_text(str(content), encoding="utf-8")
     env = dict(subprocess_env, SPO_DATA_DIR=str(settings.data_dir), SPO_CORPUS_DIR=str(corpus))
-    proc = subprocess.Popen(
-        [PYTHON, "ingest.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen([PYTHON, "ingest.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
         building = None
         while time.monotonic() < deadline and proc.poll() is None:
-            partial = [
-                p
-                for p in versions_dir(settings).iterdir()
-                if p.name != old.version and not (p / COMPLETE).exists()
-            ]
+            partial = [p for p in versions_dir(settings).iterdir()
+                       if p.name != old.version and not (p / COMPLETE).exists()]
             if partial:
                 building = partial[0]
                 break

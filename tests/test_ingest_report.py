@@ -32,14 +32,12 @@ NOTE = [
 
 def _corpus(make_corpus: Callable[..., Path]) -> Path:
     data, _ = govuk_pdf()
-    corpus = make_corpus(
-        {
-            "guidance.pdf": data,
-            "note.md": markdown_doc("note", "Note", NOTE),
-            "broken.pdf": b"%PDF-1.4\nnot really a pdf\n%%EOF",
-            "~$policy.docx": b"\x00lock",
-        }
-    )
+    corpus = make_corpus({
+        "guidance.pdf": data,
+        "note.md": markdown_doc("note", "Note", NOTE),
+        "broken.pdf": b"%PDF-1.4\nnot really a pdf\n%%EOF",
+        "~$policy.docx": b"\x00lock",
+    })
     word_policy(corpus / "policy.docx", control_table=False)
     return corpus
 
@@ -94,13 +92,7 @@ def test_dry_run_names_sections_added_changed_and_removed(
     settings = settings_for(corpus)
     ingest(settings)
     edited = [
-        (
-            "1 Alpha",
-            [
-                "1.1 Alpha rule about the register, now kept for a year.",
-                "1.2 Alpha rule about reviews.",
-            ],
-        ),
+        ("1 Alpha", ["1.1 Alpha rule about the register, now kept for a year.", "1.2 Alpha rule about reviews."]),
         ("3 Gamma", ["3.1 Gamma rule about appeals."]),
     ]
     (corpus / "note.md").write_text(markdown_doc("note", "Note", edited), encoding="utf-8")
@@ -108,10 +100,7 @@ def test_dry_run_names_sections_added_changed_and_removed(
     change = change_of(preview, "note")
     assert change.status == "changed"
     assert (change.added_sections, change.changed_sections, change.removed_sections) == (
-        ["3 Gamma"],
-        ["1 Alpha"],
-        ["2 Beta"],
-    )
+        ["3 Gamma"], ["1 Alpha"], ["2 Beta"])
     assert "section removed: 2 Beta" in preview.render()
     assert load_status(settings) is not None  # written by the real run, not by the preview
 
@@ -119,16 +108,12 @@ def test_dry_run_names_sections_added_changed_and_removed(
 def test_ocr_setting_reaches_the_pdf_reader(
     make_corpus: Callable[..., Path], settings_for: Callable[..., Settings]
 ) -> None:
-    corpus = make_corpus(
-        {
-            "scan.pdf": image_only_pdf(["1. A scanned paragraph about the review date."]),
-            "note.md": markdown_doc("note", "Note", NOTE),
-        }
-    )
+    corpus = make_corpus({
+        "scan.pdf": image_only_pdf(["1. A scanned paragraph about the review date."]),
+        "note.md": markdown_doc("note", "Note", NOTE),
+    })
     off = plan(settings_for(corpus, ocr=False), None, dry_run=True).report
-    assert off.failures == [
-        "scan.pdf: scanned: needs OCR (image-only PDF; OCR is switched off: SPO_OCR)"
-    ]
+    assert off.failures == ["scan.pdf: scanned: needs OCR (image-only PDF; OCR is switched off: SPO_OCR)"]
     on = plan(settings_for(corpus), None, dry_run=True).report
     assert not on.failures and change_of(on, "scan").status == "added"
     assert "scan.pdf: page(s) 1 read by OCR; check their text" in on.warnings

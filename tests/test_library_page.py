@@ -40,13 +40,11 @@ def test_library_lists_problems_after_reload_and_previews_a_reingest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data, _ = govuk_pdf()
-    corpus = make_corpus(
-        {
-            "guidance.pdf": data,
-            "note.md": markdown_doc("note", "Note", NOTE),
-            "broken.pdf": b"%PDF-1.4\nnot really a pdf\n%%EOF",
-        }
-    )
+    corpus = make_corpus({
+        "guidance.pdf": data,
+        "note.md": markdown_doc("note", "Note", NOTE),
+        "broken.pdf": b"%PDF-1.4\nnot really a pdf\n%%EOF",
+    })
     word_policy(corpus / "policy.docx", control_table=False)
     settings = settings_for(corpus)
     assert ingest(settings).published
@@ -60,9 +58,7 @@ def test_library_lists_problems_after_reload_and_previews_a_reingest(
     assert flags["policy"] == "no effective date or edition" and flags["guidance"] == ""
 
     (corpus / "note.md").write_text(
-        markdown_doc(
-            "note", "Note", [("1 Alpha", ["1.1 Alpha rule, edited."]), ("3 Gamma", ["3.1 New."])]
-        ),
+        markdown_doc("note", "Note", [("1 Alpha", ["1.1 Alpha rule, edited."]), ("3 Gamma", ["3.1 New."])]),
         encoding="utf-8",
     )
     preview = next(b for b in at.button if b.label == "Preview changes")
@@ -70,12 +66,8 @@ def test_library_lists_problems_after_reload_and_previews_a_reingest(
     assert not at.exception
     table = at.dataframe[0].value  # the preview comes first
     row = table[table["doc_id"] == "note"].iloc[0]
-    assert (
-        row["status"],
-        row["sections added"],
-        row["changed sections"],
-        row["sections removed"],
-    ) == ("changed", "3 Gamma", "1 Alpha", "2 Beta")
+    assert (row["status"], row["sections added"], row["changed sections"], row["sections removed"]) == (
+        "changed", "3 Gamma", "1 Alpha", "2 Beta")
     assert any("nothing has been written" in c.value for c in at.caption)
 
     (corpus / "broken.pdf").unlink()

@@ -31,34 +31,22 @@ from assistant.errors import LoadError
 from assistant.loading import LoadOptions, iter_corpus_files, load_document, missing, sidecar_of
 
 SECTIONS = [
-    (
-        "1 Making an application",
-        [
-            "1.1 The police apply to the magistrates' court for an order. The application is made by complaint.",
-            "1.2 An application may be made without notice in urgent cases.",
-        ],
-    ),
-    (
-        "2 Duration",
-        [
-            "2.1 An order lasts at least two years when made for a fixed period.",
-            "Unnumbered closing remark for this section.",
-        ],
-    ),
+    ("1 Making an application", [
+        "1.1 The police apply to the magistrates' court for an order. The application is made by complaint.",
+        "1.2 An application may be made without notice in urgent cases.",
+    ]),
+    ("2 Duration", [
+        "2.1 An order lasts at least two years when made for a fixed period.",
+        "Unnumbered closing remark for this section.",
+    ]),
 ]
 
 
 def test_markdown_front_matter_and_numbering(tmp_path: Path) -> None:
     path = tmp_path / "apply.md"
     path.write_text(
-        markdown_doc(
-            "apply-note",
-            "Applying for an Order",
-            SECTIONS,
-            edition="2026.3",
-            effective_date="2026-04-01",
-            sources=("Act 2019, s 1", "Guidance 2024"),
-        ),
+        markdown_doc("apply-note", "Applying for an Order", SECTIONS, edition="2026.3",
+                     effective_date="2026-04-01", sources=("Act 2019, s 1", "Guidance 2024")),
         encoding="utf-8",
     )
     doc = load_document(path, tmp_path)
@@ -88,13 +76,8 @@ def test_txt_title_headings_and_numbers(tmp_path: Path) -> None:
 
 
 def test_html_meta_tags_headings_and_paragraphs(tmp_path: Path) -> None:
-    meta = {
-        "doc_id": "html-note",
-        "title": "HTML Note",
-        "edition": "7",
-        "effective_date": "2025-12-01",
-        "sources": "Source A;Source B",
-    }
+    meta = {"doc_id": "html-note", "title": "HTML Note", "edition": "7",
+            "effective_date": "2025-12-01", "sources": "Source A;Source B"}
     path = write_html(tmp_path / "note.html", meta, "HTML Note", SECTIONS)
     doc = load_document(path, tmp_path)
     assert doc.format == "html"
@@ -110,23 +93,14 @@ def test_html_meta_tags_headings_and_paragraphs(tmp_path: Path) -> None:
 def test_pdf_pages_metadata_and_numbering(tmp_path: Path) -> None:
     pages = [
         ["1 First part", "1.1 Text on page one about the register.", "1.2 More text on page one."],
-        [
-            "2 Second part",
-            "2.1 Text on page two about renewal.",
-            "continued on the same paragraph.",
-        ],
+        ["2 Second part", "2.1 Text on page two about renewal.", "continued on the same paragraph."],
         ["3 Third part", "3.1 Text on page three about appeals."],
     ]
-    path = write_pdf(
-        tmp_path / "paged.pdf", pages, title="Paged Note", doc_id="paged-note", edition="2026.2"
-    )
+    path = write_pdf(tmp_path / "paged.pdf", pages, title="Paged Note", doc_id="paged-note",
+                     edition="2026.2")
     doc = load_document(path, tmp_path)
     assert doc.format == "pdf"
-    assert (doc.meta.doc_id, doc.meta.title, doc.meta.edition) == (
-        "paged-note",
-        "Paged Note",
-        "2026.2",
-    )
+    assert (doc.meta.doc_id, doc.meta.title, doc.meta.edition) == ("paged-note", "Paged Note", "2026.2")
     by_number = {p.number: p for p in doc.paragraphs}
     assert set(by_number) == {"1.1", "1.2", "2.1", "3.1"}
     assert [by_number[n].page for n in ("1.1", "1.2", "2.1", "3.1")] == [1, 1, 2, 3]
@@ -136,15 +110,10 @@ def test_pdf_pages_metadata_and_numbering(tmp_path: Path) -> None:
 
 def test_docx_core_properties_and_heading_styles(tmp_path: Path) -> None:
     path = write_docx(
-        tmp_path / "word.docx",
-        doc_id="word-note",
-        title="Word Note",
-        edition="3.1",
-        status="Draft for testing",
-        audience="investigator",
+        tmp_path / "word.docx", doc_id="word-note", title="Word Note", edition="3.1",
+        status="Draft for testing", audience="investigator",
         created=dt.datetime(2026, 2, 3, 9, 30, tzinfo=dt.UTC),
-        sources=["Act 2019, s 2", "Court rules 2020"],
-        sections=SECTIONS,
+        sources=["Act 2019, s 2", "Court rules 2020"], sections=SECTIONS,
     )
     doc = load_document(path, tmp_path)
     meta = doc.meta
@@ -182,9 +151,7 @@ def test_glossary_build_writes_an_effective_date_the_loader_reads(tmp_path: Path
 
     import yaml
 
-    spec = importlib.util.spec_from_file_location(
-        "build", REAL_CORPUS.parent / "scripts" / "build_corpus_docs.py"
-    )
+    spec = importlib.util.spec_from_file_location("build", REAL_CORPUS.parent / "scripts" / "build_corpus_docs.py")
     assert spec and spec.loader
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
@@ -229,13 +196,9 @@ def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
 def test_owner_restricted_pdf_loads(tmp_path: Path) -> None:
     """Printing and copying forbidden, but no password to open: the text is read."""
     path = tmp_path / "restricted.pdf"
-    path.write_bytes(
-        owner_restricted_pdf([["1 Heading", "1.1 Restricted text is still guidance."]])
-    )
+    path.write_bytes(owner_restricted_pdf([["1 Heading", "1.1 Restricted text is still guidance."]]))
     doc = load_document(path, tmp_path)
-    assert [(p.number, p.text) for p in doc.paragraphs] == [
-        ("1.1", "Restricted text is still guidance.")
-    ]
+    assert [(p.number, p.text) for p in doc.paragraphs] == [("1.1", "Restricted text is still guidance.")]
 
 
 # --- realistic published documents ---------------------------------------------------------
@@ -248,9 +211,7 @@ def _no_furniture(texts: list[str], furniture: list[str]) -> None:
 
 
 @pytest.mark.parametrize("lines_per_page", [14, 22])  # 14: a bullet list crosses a page break
-def test_govuk_pdf_paragraphs_pages_headings_and_metadata(
-    tmp_path: Path, lines_per_page: int
-) -> None:
+def test_govuk_pdf_paragraphs_pages_headings_and_metadata(tmp_path: Path, lines_per_page: int) -> None:
     data, spans = govuk_pdf(lines_per_page=lines_per_page)
     path = tmp_path / "guidance.pdf"
     path.write_bytes(data)
@@ -258,10 +219,7 @@ def test_govuk_pdf_paragraphs_pages_headings_and_metadata(
     assert any(first != last for first, last in spans.values())  # a paragraph crosses a page
     doc = load_document(path, tmp_path)
     assert (doc.meta.title, doc.meta.edition, doc.meta.effective_date) == (
-        expected.title,
-        expected.edition,
-        expected.effective_date,
-    )
+        expected.title, expected.edition, expected.effective_date)
     numbered = {p.number: p for p in doc.paragraphs if p.number}
     assert set(numbered) == set(expected.paragraphs)
     for number, (text, first, last, section) in expected.paragraphs.items():
@@ -298,18 +256,13 @@ def test_word_policy_numbering_tables_and_document_control(tmp_path: Path) -> No
     expected = word_policy(path)
     doc = load_document(path, tmp_path)
     assert (doc.meta.title, doc.meta.edition, doc.meta.effective_date) == (
-        expected.title,
-        expected.edition,
-        expected.effective_date,
-    )  # not the template's 2013 date
+        expected.title, expected.edition, expected.effective_date)  # not the template's 2013 date
     steps = [(p.heading_path[0].split()[0], p.number, p.text) for p in doc.paragraphs if p.number]
     assert [(s, n) for s, n, _ in steps] == [tuple(k.split("/")) for k in expected.paragraphs]
     got = {f"{s}/{n}": t for s, n, t in steps}
     for key, (text, *_rest) in expected.paragraphs.items():
         assert got[key].startswith(text), key
-    assert got["3/3"].endswith(
-        "\u2022 Check the victim's safety plan"
-    )  # the list stays with its step
+    assert got["3/3"].endswith("\u2022 Check the victim's safety plan")  # the list stays with its step
     assert [p.text for p in doc.paragraphs if p.heading_path == ("2 Roles",)] == expected.table_rows
     _no_furniture([p.text for p in doc.paragraphs], expected.furniture)
     assert "uncontrolled when printed" in " ".join(doc.furniture)
@@ -331,20 +284,15 @@ def test_saved_web_page_keeps_the_guidance_and_drops_the_site(tmp_path: Path) ->
     assert [p.name for p in iter_corpus_files(tmp_path)] == [page.name]  # assets folder skipped
     doc = load_document(page, tmp_path)
     assert (doc.meta.title, doc.meta.edition, doc.meta.effective_date) == (
-        expected.title,
-        expected.edition,
-        expected.effective_date,
-    )
+        expected.title, expected.edition, expected.effective_date)
     numbered = {p.number: p for p in doc.paragraphs if p.number}
     assert set(numbered) == set(expected.paragraphs)
     for number, (text, _first, _last, section) in expected.paragraphs.items():
         assert numbered[number].text == text and numbered[number].heading_path == (section,)
     rows = [p.text for p in doc.paragraphs if p.number is None and p.heading_path == ("4. Roles",)]
     assert rows == expected.table_rows
-    _no_furniture(
-        [p.text for p in doc.paragraphs] + [" > ".join(p.heading_path) for p in doc.paragraphs],
-        expected.furniture,
-    )
+    _no_furniture([p.text for p in doc.paragraphs] + [" > ".join(p.heading_path) for p in doc.paragraphs],
+                  expected.furniture)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
@@ -354,34 +302,22 @@ def test_emailed_briefing_in_any_encoding(tmp_path: Path, encoding: str) -> None
     path.write_bytes(data)
     doc = load_document(path, tmp_path)
     assert (doc.meta.title, doc.meta.edition, doc.meta.effective_date) == (
-        expected.title,
-        expected.edition,
-        expected.effective_date,
-    )
+        expected.title, expected.edition, expected.effective_date)
     assert {p.number: p.text for p in doc.paragraphs} == {
-        n: text for n, (text, *_rest) in expected.paragraphs.items()
-    }
+        n: text for n, (text, *_rest) in expected.paragraphs.items()}
     _no_furniture([p.text for p in doc.paragraphs], expected.furniture)
 
 
 def test_image_only_pdf_is_read_by_ocr_or_reported(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
-    path.write_bytes(
-        image_only_pdf(
-            [
-                "Scanned fixture note",
-                "",
-                "1. A scanned paragraph about the review date.",
-                "2. Another scanned paragraph about service.",
-            ]
-        )
-    )
+    path.write_bytes(image_only_pdf([
+        "Scanned fixture note", "", "1. A scanned paragraph about the review date.",
+        "2. Another scanned paragraph about service.",
+    ]))
     doc = load_document(path, tmp_path, LoadOptions(ocr=True))
     numbered = {p.number: p.text for p in doc.paragraphs if p.number}
-    assert numbered == {
-        "1": "A scanned paragraph about the review date.",
-        "2": "Another scanned paragraph about service.",
-    }
+    assert numbered == {"1": "A scanned paragraph about the review date.",
+                        "2": "Another scanned paragraph about service."}
     assert all(p.page == 1 for p in doc.paragraphs)
     assert any("read by OCR" in w for w in doc.warnings)
     with pytest.raises(LoadError, match=r"scan\.pdf: scanned: needs OCR"):
@@ -398,10 +334,8 @@ def test_lock_temp_and_sidecar_files_are_skipped_quietly(tmp_path: Path) -> None
 
 def test_markdown_front_matter_mistakes_are_warned(tmp_path: Path) -> None:
     path = tmp_path / "m.md"
-    path.write_text(
-        "---\ndoc_id: m\ntitle: M\nefective_date: 2026-01-01\n---\n# M\n\n1.1 Text.\n",
-        encoding="utf-8",
-    )
+    path.write_text("---\ndoc_id: m\ntitle: M\nefective_date: 2026-01-01\n---\n# M\n\n1.1 Text.\n",
+                    encoding="utf-8")
     doc = load_document(path, tmp_path)
     warnings = " | ".join(doc.warnings)
     assert "unknown front-matter field 'efective_date' (did you mean effective_date?)" in warnings
@@ -417,18 +351,14 @@ def test_document_vocabulary_is_data_and_checked(monkeypatch: pytest.MonkeyPatch
     words = module.vocabulary()
     assert words.is_marking("OFFICIAL-SENSITIVE") and not words.is_marking("Official guidance")
     assert words.is_furniture("Page 3 of 12") and not words.is_furniture("3.1 The court may")
-    assert words.is_web_clutter("Is this page useful?") and not words.is_web_clutter(
-        "Home Office guidance applies"
-    )
+    assert words.is_web_clutter("Is this page useful?") and not words.is_web_clutter("Home Office guidance applies")
     assert words.is_contents_entry("2. Deciding to apply ........ 4")
     assert words.skips_file("~$policy.docx") and not words.skips_file("policy.docx")
     bad = read_yaml("documents.yaml") | {"web_clutter": ["(unclosed"]}
     monkeypatch.setattr(module, "read_yaml", lambda name: bad)
     module.vocabulary.cache_clear()
     try:
-        with pytest.raises(
-            SettingsError, match=r"documents\.yaml: web_clutter: bad pattern '\(unclosed'"
-        ):
+        with pytest.raises(SettingsError, match=r"documents\.yaml: web_clutter: bad pattern '\(unclosed'"):
             module.vocabulary()
     finally:
         monkeypatch.undo()

@@ -28,20 +28,11 @@ pytestmark = pytest.mark.slow
 
 
 def _corpus_doc(word: str) -> str:
-    return markdown_doc(
-        "patrols",
-        "Patrol notes",
-        [
-            (
-                "1 Kestrel patrols",
-                [
-                    f"1.1 {word} patrols must log every visit to the victim's street "
-                    "in the duty book."
-                ],
-            ),
-            ("2 Reviews", ["2.1 The sergeant reviews the duty book every Monday morning."]),
-        ],
-    )
+    return markdown_doc("patrols", "Patrol notes", [
+        ("1 Kestrel patrols", [f"1.1 {word} patrols must log every visit to the victim's street "
+                               "in the duty book."]),
+        ("2 Reviews", ["2.1 The sergeant reviews the duty book every Monday morning."]),
+    ])
 
 
 def _fingerprint(data_dir: Path) -> dict[str, str]:
@@ -58,11 +49,7 @@ def _replica(env: dict[str, str], question: str) -> subprocess.Popen[str]:
     """An app replica process answering one question from the shared store."""
     return subprocess.Popen(
         [PYTHON, "-m", "assistant", "ask", "--json", question],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
@@ -127,12 +114,7 @@ def test_replica_with_its_own_empty_data_dir_says_index_not_ready(
     }
     proc = subprocess.run(
         [PYTHON, "-m", "assistant", "ask", "--json", "who can apply?"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
     )
     assert proc.returncode != 0
     message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.stdout

@@ -21,17 +21,12 @@ def _collections(settings: Settings) -> set[str]:
 def test_ingest_query_reingest_and_gc_on_server(
     chroma_server: int, make_corpus: Callable[..., Path], settings_for: Callable[..., Settings]
 ) -> None:
-    corpus = make_corpus(
-        {
-            "a.md": markdown_doc(
-                "a-doc", "Alpha", [("1 Kestrels", ["1.1 Kestrel patrols log every visit."])]
-            ),
-            "b.md": markdown_doc("b-doc", "Beta", numbered_sections("beta", 1, 2)),
-        }
-    )
-    settings = settings_for(
-        corpus, chroma_host="127.0.0.1", chroma_port=chroma_server, keep_versions=2
-    )
+    corpus = make_corpus({
+        "a.md": markdown_doc("a-doc", "Alpha", [("1 Kestrels", ["1.1 Kestrel patrols log every visit."])]),
+        "b.md": markdown_doc("b-doc", "Beta", numbered_sections("beta", 1, 2)),
+    })
+    settings = settings_for(corpus, chroma_host="127.0.0.1", chroma_port=chroma_server,
+                            keep_versions=2)
     assert settings.server_mode
     embedder = get_embedder(settings)
 
@@ -47,9 +42,7 @@ def test_ingest_query_reingest_and_gc_on_server(
     versions = [str(first.version)]
     for word in ("Falcon", "Osprey"):
         (corpus / "a.md").write_text(
-            markdown_doc(
-                "a-doc", "Alpha", [("1 Kestrels", [f"1.1 {word} patrols log every visit."])]
-            ),
+            markdown_doc("a-doc", "Alpha", [("1 Kestrels", [f"1.1 {word} patrols log every visit."])]),
             encoding="utf-8",
         )
         report = ingest(settings)
