@@ -184,6 +184,7 @@ class IndexSnapshot:
     manifest: dict[str, Any]
     chunks: list[Chunk]
     by_id: dict[str, Chunk] = field(init=False)
+    asks_per_paragraph: int = field(init=False)  # rounded up, over paragraphs that have asks
     _vectors: Any = field(init=False, repr=False)
     _bm25: Any = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -192,6 +193,8 @@ class IndexSnapshot:
         import bm25s
 
         self.by_id = {c.chunk_id: c for c in self.chunks}
+        with_asks = sum(1 for c in self.chunks if c.asks) or 1
+        self.asks_per_paragraph = math.ceil(int(self.manifest.get("ask_count", 0)) / with_asks)
         folder = versions_dir(self.settings) / self.version
         try:
             self._bm25 = bm25s.BM25.load(str(folder / "bm25"), load_corpus=False)
@@ -237,8 +240,7 @@ class IndexSnapshot:
         count = int(self.manifest.get("ask_count", 0))
         if not count:
             return []
-        with_asks = sum(1 for c in self.chunks if c.asks) or 1
-        rows = min(count, k * math.ceil(count / with_asks))
+        rows = min(count, k * self.asks_per_paragraph)
         best: dict[str, float] = {}
         for ask_id, score in self._search(vector, rows, {"entry": "ask"}):
             chunk_id = ask_id.rsplit("?ask", 1)[0]

@@ -117,14 +117,21 @@ def test_fitted_weights_name_only_features_the_code_computes() -> None:
 
 
 def test_answer_types_read_as_their_comments_say() -> None:
-    """Each kind the answerer must find stated is a defined answer type, and the amount type
-    tells a question about a fee from one about how much evidence is needed."""
+    """Each kind the answerer must find stated is a defined answer type; the amount type tells
+    a question about a fee from one about how much evidence is needed, and the count type a
+    figure of SPOs from a year."""
     data = read_yaml("answers.yaml")
     types = data["answer_types"]
     assert set(data["stated_or_declined"]) <= set(types)
-    amount = types["amount"]
-    asks = re.compile(amount["question"], re.IGNORECASE)
-    gives = re.compile(amount["sentence"], re.IGNORECASE)
+
+    def patterns(kind: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        kind_of = types[kind]
+        return (
+            re.compile(kind_of["question"], re.IGNORECASE),
+            re.compile(kind_of["sentence"], re.IGNORECASE),
+        )
+
+    asks, gives = patterns("amount")
     assert asks.search("how much is the court fee for an SPO application?")
     assert asks.search("how much does it cost to apply?")
     assert not asks.search("how much evidence do we need for an interim order?")
@@ -133,8 +140,7 @@ def test_answer_types_read_as_their_comments_say() -> None:
     assert not gives.search("The application is made to a magistrates' court.")
     # costs awarded against the police after a failed application are not a fee to apply
     assert not gives.search("Magistrates ordered the police to pay about £17,500 in costs.")
-    count = types["count"]
-    asks, gives = (re.compile(count[k], re.IGNORECASE) for k in ("question", "sentence"))
+    asks, gives = patterns("count")
     assert asks.search("what percentage of SPOs get breached?")
     assert asks.search("how many SPO applications did the force make?")
     assert not asks.search("how many days has he got to notify?")
