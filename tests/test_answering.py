@@ -197,6 +197,16 @@ def test_a_fee_the_notes_do_not_state_is_declined_not_padded(assistant: Assistan
     assert answer.refused and answer.refusal_reason == "not_found", answer.text
 
 
+
+def test_officers_words_for_a_case_or_a_statistic_ask_for_those_paragraphs(
+    assistant: Assistant,
+) -> None:
+    """Case reports and background are quoted only when asked for; "has anyone ..." asks for
+    a reported case and "what percentage ..." for the figures (paragraphs.yaml asked_for)."""
+    case = assistant.ask("has anyone actually got a full SPO against a teenager yet?")
+    assert "first full SPO against a child" in case.text, case.text
+    figures = assistant.ask("what percentage of SPO applications get refused?")
+    assert "5% were refused" in figures.text, figures.text
 def test_a_figure_the_notes_do_not_give_is_declined_and_one_they_give_is_quoted(
     assistant: Assistant,
 ) -> None:
