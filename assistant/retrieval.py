@@ -232,16 +232,18 @@ class Retriever:
         asks: dict[str, float] = {}
         bm25: dict[str, float] = {}
         rrf: dict[str, float] = {}
-        for i, (text, vector) in enumerate(zip(searched, vectors, strict=True)):
+        ask_searches = self.snapshot.ask_searches(vectors, s.candidate_k)
+        dense_searches = self.snapshot.dense_searches(vectors, s.candidate_k)
+        for i, (text, ask_hits, dense) in enumerate(
+            zip(searched, ask_searches, dense_searches, strict=True)
+        ):
             keyword_query = text if i == 0 else self._with_expansions(text)
             keyword = self.snapshot.keyword_search(keyword_query, s.candidate_k)
             top = keyword[0][1] if keyword else 1.0
             for chunk_id, score in keyword:
                 bm25[chunk_id] = max(bm25.get(chunk_id, 0.0), score / top)
-            ask_hits = self.snapshot.ask_search(vector, s.candidate_k)
             for chunk_id, score in ask_hits:
                 asks[chunk_id] = max(asks.get(chunk_id, 0.0), score)
-            dense = self.snapshot.dense_search(vector, s.candidate_k)
             for weight, ranking in (
                 (s.dense_weight, dense),
                 (s.ask_weight, ask_hits),

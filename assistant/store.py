@@ -206,14 +206,11 @@ class IndexSnapshot:
         self._vectors = self._open_vectors()
 
     def _open_vectors(self) -> Any:
-        from langchain_chroma import Chroma
-
+        """The version's Chroma collection, read by vector only (our own embedder)."""
         client = chroma_client(self.settings, self.version)
         try:
-            return Chroma(
-                client=client,
-                collection_name=collection_name(self.settings, self.version),
-                create_collection_if_not_exists=False,
+            return client.get_collection(
+                name=collection_name(self.settings, self.version), embedding_function=None
             )
         except Exception as exc:
             raise StoreUnavailable(
@@ -227,8 +224,12 @@ class IndexSnapshot:
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest paragraphs, best first."""
+        return self.dense_searches(vector[np.newaxis], k)[0]
+
+    def dense_searches(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """``dense_search`` for each row of ``vectors``, in one round trip to Chroma."""
         asks = "ask_count" in self.manifest  # versions built before asks hold chunks only
-        return self._search(vector, min(k, len(self.chunks)), {"entry": "chunk"} if asks else None)
+        return self._search(vectors, min(k, len(self.chunks)), {"entry": "chunk"} if asks else None)
 
     def ask_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the ``k`` paragraphs with the nearest questions.
@@ -237,36 +238,50 @@ class IndexSnapshot:
         questions are read as ``k`` paragraphs hold on average, so writing more questions
         beside each paragraph does not narrow the search to fewer paragraphs.
         """
+        return self.ask_searches(vector[np.newaxis], k)[0]
+
+    def ask_searches(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """``ask_search`` for each row of ``vectors``, in one round trip to Chroma."""
         count = int(self.manifest.get("ask_count", 0))
         if not count:
-            return []
+            return [[] for _ in vectors]
         rows = min(count, k * self.asks_per_paragraph)
-        best: dict[str, float] = {}
-        for ask_id, score in self._search(vector, rows, {"entry": "ask"}):
-            chunk_id = ask_id.rsplit("?ask", 1)[0]
-            best[chunk_id] = max(score, best.get(chunk_id, -1.0))
-        return sorted(best.items(), key=lambda hit: -hit[1])[:k]
+        found = []
+        for hits in self._search(vectors, rows, {"entry": "ask"}):
+            best: dict[str, float] = {}
+            for ask_id, score in hits:
+                chunk_id = ask_id.rsplit("?ask", 1)[0]
+                best[chunk_id] = max(score, best.get(chunk_id, -1.0))
+            found.append(sorted(best.items(), key=lambda hit: -hit[1])[:k])
+        return found
 
     def _search(
-        self, vector: np.ndarray, k: int, where: dict[str, str] | None
-    ) -> list[tuple[str, float]]:
+        self, vectors: np.ndarray, k: int, where: dict[str, str] | None
+    ) -> list[list[tuple[str, float]]]:
+        """Ids and cosines only: Chroma reading back each hit's text and metadata cost
+        most of a search, and the chunks are already in memory."""
+        query = {
+            "query_embeddings": vectors.tolist(),
+            "n_results": k,
+            "where": where,
+            "include": ["distances"],
+        }
         try:
-            hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
-                vector.tolist(), k=k, filter=where
-            )
+            result = self._vectors.query(**query)
         except Exception as first:
             # A Chroma server that restarted (or came back) needs a fresh client and
             # collection handle: reopen once, so the same reader recovers by itself.
             try:
                 with self._lock:
                     self._vectors = self._open_vectors()
-                hits = self._vectors.similarity_search_by_vector_with_relevance_scores(
-                    vector.tolist(), k=k, filter=where
-                )
+                result = self._vectors.query(**query)
             except Exception as exc:
                 reason = exc if isinstance(exc, StoreUnavailable) else first
                 raise StoreUnavailable(f"vector search failed: {one_line(reason)}") from None
-        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+        return [
+            [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+            for ids, distances in zip(result["ids"], result["distances"], strict=True)
+        ]
 
     def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
         tokens = word_tokens(query)

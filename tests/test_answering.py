@@ -330,6 +330,19 @@ def test_the_ask_search_returns_k_paragraphs_however_many_questions_each_holds(
     assert snapshot.by_id[hits[0][0]].doc_id == "notification", hits[:3]
 
 
+def test_several_texts_are_searched_in_one_go_with_the_same_hits_as_one_by_one(
+    live_settings: Settings,
+) -> None:
+    """A two-part question searches three texts: one Chroma round trip per kind of search
+    returns, row for row, what searching each text alone does."""
+    snapshot = live_snapshot(live_settings)
+    embedder = Assistant(live_settings).embedder
+    vectors = embedder.encode(["how long does an interim SPO last?", "can BTP apply?"])
+    assert snapshot.dense_searches(vectors, 5) == [snapshot.dense_search(v, 5) for v in vectors]
+    assert snapshot.ask_searches(vectors, 5) == [snapshot.ask_search(v, 5) for v in vectors]
+    assert snapshot.dense_searches(vectors, 5)[0] != snapshot.dense_searches(vectors, 5)[1]
+
+
 def test_a_new_paragraph_without_written_questions_is_judged_by_its_text(
     make_corpus: CorpusMaker, settings_for: Callable[..., Settings]
 ) -> None:
