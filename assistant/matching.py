@@ -52,9 +52,9 @@ _NUMBER_WORDS = {
     "twelve": "12",
     "fourteen": "14",
     "twenty": "20",
-    "twenty-eight": "28",
     "thirty": "30",
 }
+_PERIOD = r"(?:hour|day|week|month|year)s?\b"
 _NUMBER = re.compile(r"\b(?:s\.?\s?)?\d+[a-z]?(?:\.\d+)*\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]+s?\b")
 _CAPITALISED = re.compile(r"[A-Za-z][\w'-]*")
@@ -65,9 +65,16 @@ def _numbers(text: str) -> set[str]:
     low = normalise(text)
     found = {re.sub(r"^s\.?\s?", "", m.group(0)) for m in _NUMBER.finditer(low)}
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", low)
-    for word in words:  # "twenty-one" is a number, and so is the "two" of "two-year"
+    for word, after in zip(words, [*words[1:], ""], strict=True):
+        # "twenty-one" is a number, and so is the "two" of "two-year"; "one" is mostly a
+        # pronoun ("one of the examples", "obtaining one"), a number only before a period.
         head = word if word in _NUMBER_WORDS else word.split("-")[0]
-        if head in _NUMBER_WORDS:
+        if head == "one" and not re.match(_PERIOD, after if word == head else word[4:]):
+            continue
+        tens, _, unit = word.partition("-")
+        if tens in ("twenty", "thirty") and unit in _NUMBER_WORDS:  # "twenty-one" is 21
+            found.add(str(int(_NUMBER_WORDS[tens]) + int(_NUMBER_WORDS[unit])))
+        elif head in _NUMBER_WORDS:
             found.add(_NUMBER_WORDS[head])
     return found
 
@@ -98,6 +105,9 @@ _NEGATED = re.compile(r"\b(not|never|cannot)\b|n't\b", re.IGNORECASE)
 _NEGATION = re.compile(
     r"\b(not|never|cannot|no|none|without|neither|nor|whether)\b|n't\b", re.IGNORECASE
 )
+# "a list of examples, not a closed list": the tail contrasts what the fact states, and a
+# sentence stating the fact ("lists examples") need not repeat the denial.
+_CONTRAST = re.compile(r",\s*not\s+(?:a|an|the)\b[^,;]*$", re.IGNORECASE)
 _NAME_STOP = frozenset({"No", "Yes", "The", "A", "An", "If", "It", "Part", "Section", "I"})
 
 
@@ -184,7 +194,7 @@ def missing_key_terms(fact: str, sentence: str, question: str = "") -> list[str]
         if len(run) > 1 and re.search(rf"\b{initials}s?\b", sentence):
             continue
         missing += [w for w in run if re.sub(r"'s$", "", w.lower()) not in words]
-    if _NEGATED.search(fact) and not _NEGATION.search(sentence):
+    if _NEGATED.search(_CONTRAST.sub("", fact)) and not _NEGATION.search(sentence):
         missing.append("(negation)")
     for group in rules().required:
         if (m := group.search(fact)) and not group.search(sentence):

@@ -31,6 +31,7 @@ from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "eval" / "labels.jsonl"
+HELD_OUT_LABELS = ROOT / "eval" / "labels_heldout.jsonl"
 
 TINY = [
     {
@@ -175,6 +176,27 @@ def test_matcher_agrees_with_hand_labels(matcher: FactMatcher) -> None:
     assert result.rate >= 0.94, [(d[0].fact, d[0].sentence) for d in result.disagreements]
     for half in (labels[0::2], labels[1::2]):
         assert agreement(matcher, half).rate >= 0.92
+
+
+def test_matcher_agrees_with_labels_it_was_not_calibrated_on(matcher: FactMatcher) -> None:
+    """Pairs the matcher actually decided in test-split answers, labelled without seeing its
+    verdicts: the agreement a trainer can expect on questions nobody tuned for.  Together
+    with the calibration labels, the issue's target of 95 % over at least 200 pairs."""
+    held_out = load_labels(HELD_OUT_LABELS)
+    assert len(held_out) >= 150 and {label.label for label in held_out} == {True, False}
+    result = agreement(matcher, held_out)
+    assert result.rate >= 0.95, [(d[0].fact, d[0].sentence) for d in result.disagreements]
+    every = agreement(matcher, [*load_labels(LABELS), *held_out])
+    assert every.rate >= 0.95
+
+
+def test_one_is_a_number_only_before_a_period_and_compounds_add_up() -> None:
+    fact = "monitoring email is one of the listed examples"
+    assert missing_key_terms(fact, "the examples include monitoring email") == []
+    assert missing_key_terms("a one-year order", "a two-year order") == ["1"]
+    assert missing_key_terms("within twenty-one days", "within 21 days") == []
+    assert missing_key_terms("the list is of examples, not a closed list", "it lists examples") == []
+    assert "(negation)" in missing_key_terms("an ISPO is not a conviction", "an ISPO is a conviction")
 
 
 def test_support_check(matcher: FactMatcher) -> None:
