@@ -290,7 +290,7 @@ def test_phone_conversation_roles_reload_and_nothing_leaves_the_machine(server: 
             role = other.get_by_role("combobox", name="Your role")
             expect(role).to_have_value("Investigating officer")
             steps = other.get_by_test_id("stCheckbox")
-            assert steps.count() >= 2
+            expect(steps.nth(1)).to_be_visible(timeout=60_000)  # rendered after the heading
             expect(other.get_by_role("link", name=re.compile(r"^\[1\] ")).first).to_be_visible()
             idle(other)
             shot(other, "phone-briefing.png")
