@@ -83,6 +83,7 @@ def test_nhs_number_check_digit_decides_the_kind_without_the_word_nhs() -> None:
         "What is SAM and when do I use S-DASH?",
         "what's Malik and why does it matter for costs?",
         "can we seize the car under s165 for no insurance?",
+        "write my MG11 for the interim SPO app pls",
     ],
 )
 def test_the_guidance_own_words_are_never_redacted(question: str) -> None:
