@@ -54,6 +54,58 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
     assert 0 < data["margin"] < 0.5 and 0 < data["least_similarity"] < 1
 
 
+def _intent_by_pattern(question: str) -> str | None:
+    """What scope.Scope.by_pattern decides, read from the file without the model."""
+    flags = re.IGNORECASE | re.DOTALL
+    for key, intent in read_yaml("scope.yaml")["intents"].items():
+        if any(re.search(p, question, flags) for p in intent.get("patterns") or []) and not any(
+            re.search(u, question, flags) for u in intent.get("unless") or []
+        ):
+            return str(key)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("realistically is the bench going to give us this, or are we wasting our time", "case_decision"),
+        ("reckon the jury will convict him on her evidence alone?", "case_decision"),
+        ("is the respondent likely to get bailed at the first hearing?", "case_decision"),
+        ("will the appeal succeed if he says the exclusion zone is too big?", "case_decision"),
+        ("pls write up my statement for the ISPO hearing tomorrow", "drafting"),
+        ("can u draft me the positive requirements for the order", "drafting"),
+        ("talk me thru applying for a restraining order at crown court", "other_order"),
+        ("how do we vary his SHPO to add the victim's road", "other_order"),
+        ("who's the on call lawyer for the interim application tonight", "force_specific"),
+        ("he's gone back to cork - do irish courts have anything like an SPO", "jurisdiction"),
+        ("what category does a breach with 30 messages fall into", "sentencing"),
+        ("the IP moved - I need her new address to serve the papers", "locate_victim"),
+        ("found cannabis on the AP when arrested for the breach, can I give a warning", "out_of_scope"),
+    ],
+)
+def test_request_types_the_notes_cannot_answer_are_recognised(question: str, intent: str) -> None:
+    assert _intent_by_pattern(question) == intent
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what do I write in the application to show the risk?",
+        "does the victim have to write a statement for the SPO hearing?",
+        "how do I put together an SPO application?",
+        "can we apply for an SPO and a restraining order at the same time?",
+        "how do I vary the SPO when the victim moves?",
+        "what's the maximum sentence for breaching an SPO?",
+        "is there a sentencing guideline for breach of an SPO?",
+        "he has a shotgun - can the SPO make him hand in his firearms certificate?",
+        "can the SPO stop him finding out her new address?",
+        "will the court need the victim to support the application?",
+    ],
+)
+def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
+    assert _intent_by_pattern(question) is None
+
+
 @pytest.mark.parametrize(
     ("message", "kept", "set_aside"),
     [
