@@ -18,7 +18,6 @@ import numpy as np
 
 from .embedding import Embedder
 from .policy import Scorer, passage_scorer, related_terms
-from .redaction import without_placeholders
 from .schema import Chunk
 from .settings import Settings
 from .store import IndexSnapshot
@@ -208,11 +207,7 @@ class Retriever:
 
     def query(self, question: str, history: list[str] | None = None) -> Query:
         """What is searched for ``question``: folded with the conversation, expanded, split."""
-        text, follow_up = fold_history(
-            without_placeholders(focus(question)),
-            [without_placeholders(h) for h in history or []],
-            self.settings.history_turns,
-        )
+        text, follow_up = fold_history(focus(question), history or [], self.settings.history_turns)
         expansions = self.glossary.expand(text)
         related = [g.add for g in related_terms() if g.pattern.search(text)]
         expanded = " ".join(

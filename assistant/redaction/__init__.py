@@ -12,7 +12,6 @@ spans, for the labelled-set report and tests.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -108,17 +107,6 @@ def forget() -> None:
         _outputs.clear()
 
 
-def without_placeholders(text: str) -> str:
-    """``text`` with the placeholders of removed details dropped, for what is searched:
-    "[address removed]" says nothing about the guidance wanted and costs embedding time."""
-    placeholders = {k.placeholder for k in policy().kinds.values()}
-    pattern = "|".join(re.escape(p) for p in sorted(placeholders, key=len, reverse=True))
-    kept = re.sub(rf"\s*(?:\((?:{pattern})\)|{pattern})", "", text)
-    kept = re.sub(r"\s*([,;:])(?:\s*[,;:])+", r"\1", kept)  # "Victim: , , ." -> "Victim:."
-    kept = re.sub(r"\s+([,.;:?])", r"\1", kept)
-    return re.sub(r"[,;:]+([.?!])", r"\1", kept).strip()
-
-
 def redact(text: str) -> tuple[str, list[str]]:
     """Replace personal details with placeholders; return the text and the kinds found."""
     result = redact_text(text)
@@ -134,5 +122,4 @@ __all__ = [
     "redact",
     "redact_text",
     "warm_up",
-    "without_placeholders",
 ]
