@@ -26,8 +26,10 @@ from .ingest_report import IngestReport, save_status
 from .planning import Plan, plan
 from .settings import Settings
 from .store import (
+    ASKS_SUFFIX,
     COMPLETE,
     POINTER,
+    ask_collection_name,
     chroma_client,
     collection_name,
     list_versions,
@@ -123,8 +125,6 @@ def _publish(
     away), the half-built folder and collection are removed and one StoreUnavailable line
     says why, so no partial version is left behind and the pointer never moves.
     """
-    from langchain_chroma import Chroma
-
     report = planned.report
     embedded_before = embedder.embedded
     # Microseconds keep names in publish order even for runs within one second: garbage
@@ -135,30 +135,22 @@ def _publish(
     try:
         folder.mkdir(parents=True)
         client = chroma_client(settings, version)
-        store = Chroma(
-            client=client,
-            collection_name=collection_name(settings, version),
-            embedding_function=embedder,
-            collection_metadata={"hnsw:space": "cosine", "corpus_version": version},
-        )
         chunks = planned.chunks
-        entries = [(c.chunk_id, c.embed_text, c.chroma_metadata()) for c in chunks]
-        entries += [entry for c in chunks for entry in c.ask_entries()]
-        batch = max(1, min(settings.embed_batch_size * 8, int(client.get_max_batch_size())))
-        for start in range(0, len(entries), batch):
-            part = entries[start : start + batch]
-            store.add_texts(
-                [text for _, text, _ in part],
-                metadatas=[metadata for _, _, metadata in part],
-                ids=[entry_id for entry_id, _, _ in part],
-            )
-            if progress:
-                progress(min(start + batch, len(entries)), len(entries))
-        stored = store._collection.count()
-        if stored != len(entries):
-            raise StoreUnavailable(
-                f"version {version}: stored {stored} of {len(entries)} chunks and questions"
-            )
+        # Paragraphs and the questions written beside them go to two collections: a search
+        # of one kind then needs no metadata filter, which cost Chroma more than the search.
+        paragraphs = [c.chroma_entry() for c in chunks]
+        asks = [entry for c in chunks for entry in c.ask_entries()]
+        total = len(paragraphs) + len(asks)
+        for name, entries, done in (
+            (collection_name(settings, version), paragraphs, 0),
+            (ask_collection_name(settings, version), asks, len(paragraphs)),
+        ):
+
+            def advance(n: int, done: int = done) -> None:
+                if progress:
+                    progress(done + n, total)
+
+            _store_entries(settings, client, embedder, name, version, entries, advance)
         checks = _write_artifacts(folder, version, planned)
         pointer = {
             "version": version,
@@ -187,6 +179,38 @@ def _publish(
         ) from None
 
 
+def _store_entries(
+    settings: Settings,
+    client: Any,
+    embedder: Embedder,
+    name: str,
+    version: str,
+    entries: list[tuple[str, str, dict[str, str | int]]],
+    advance: Callable[[int], None],
+) -> None:
+    """Embed and add (id, text, metadata) entries to a new collection, then count them."""
+    from langchain_chroma import Chroma
+
+    store = Chroma(
+        client=client,
+        collection_name=name,
+        embedding_function=embedder,
+        collection_metadata={"hnsw:space": "cosine", "corpus_version": version},
+    )
+    batch = max(1, min(settings.embed_batch_size * 8, int(client.get_max_batch_size())))
+    for start in range(0, len(entries), batch):
+        part = entries[start : start + batch]
+        store.add_texts(
+            [text for _, text, _ in part],
+            metadatas=[metadata for _, _, metadata in part],
+            ids=[entry_id for entry_id, _, _ in part],
+        )
+        advance(min(start + batch, len(entries)))
+    stored = store._collection.count()
+    if stored != len(entries):
+        raise StoreUnavailable(f"version {version}: stored {stored} of {len(entries)} in {name}")
+
+
 def _pointer_names(pointer_path: Path, version: str) -> bool:
     try:
         return bool(json.loads(pointer_path.read_text(encoding="utf-8")).get("version") == version)
@@ -198,8 +222,10 @@ def _discard(settings: Settings, folder: Path, version: str) -> None:
     """Remove a version that failed to build: its folder and, in server mode, its collection."""
     shutil.rmtree(folder, ignore_errors=True)
     if settings.server_mode:
-        with contextlib.suppress(Exception):
-            chroma_client(settings).delete_collection(collection_name(settings, version))
+        client = chroma_client(settings)
+        for name in (collection_name(settings, version), ask_collection_name(settings, version)):
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
 
 
 def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any]:
@@ -236,6 +262,7 @@ def _write_artifacts(folder: Path, version: str, planned: Plan) -> dict[str, Any
         "created_at": planned.report.started_at,
         "chunk_count": len(chunks),
         "ask_count": sum(len(c.asks) for c in chunks),
+        "asks_apart": True,  # questions in their own collection (store.ask_collection_name)
         "chunks_sha256": chunks_sha256,
         "chunking": planned.chunking,
         "documents": documents,
@@ -269,7 +296,8 @@ def _collect_garbage(settings: Settings) -> None:
         for collection in client.list_collections():
             name = collection if isinstance(collection, str) else collection.name
             prefix = f"{settings.collection_prefix}-"
-            if name.startswith(prefix) and name[len(prefix) :] not in keep:
+            version = name[len(prefix) :].removesuffix(ASKS_SUFFIX)
+            if name.startswith(prefix) and version not in keep:
                 with contextlib.suppress(Exception):
                     client.delete_collection(name)
 

@@ -158,6 +158,10 @@ class Chunk:
             "entry": "chunk",
         }
 
+    def chroma_entry(self) -> tuple[str, str, dict[str, str | int]]:
+        """(id, text, metadata) of the paragraph itself in the vector store."""
+        return (self.chunk_id, self.embed_text, self.chroma_metadata())
+
     def ask_entries(self) -> list[tuple[str, str, dict[str, str | int]]]:
         """(id, text, metadata) of the questions this chunk answers, indexed beside it.
 

@@ -51,7 +51,10 @@ class Settings(BaseSettings):
     collection_prefix: str = Field(
         "spo",
         pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}$",
-        description="Prefix of the Chroma collection names, one collection per index version.",
+        description=(
+            "Prefix of the Chroma collection names: two per index version, its paragraphs "
+            "and the questions written beside them."
+        ),
     )
     keep_versions: int = Field(
         2, ge=2, le=20, description="Published versions kept; readers may still hold the previous."

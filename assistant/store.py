@@ -49,6 +49,14 @@ def collection_name(settings: Settings, version: str) -> str:
     return f"{settings.collection_prefix}-{version}"
 
 
+ASKS_SUFFIX = "-asks"
+
+
+def ask_collection_name(settings: Settings, version: str) -> str:
+    """The collection of the questions written beside each paragraph of ``version``."""
+    return collection_name(settings, version) + ASKS_SUFFIX
+
+
 def one_line(exc: BaseException) -> str:
     """An exception as one short line for a message (Chroma and httpx errors can be long)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
@@ -185,7 +193,7 @@ class IndexSnapshot:
     chunks: list[Chunk]
     by_id: dict[str, Chunk] = field(init=False)
     asks_per_paragraph: int = field(init=False)  # rounded up, over paragraphs that have asks
-    _vectors: Any = field(init=False, repr=False)
+    _vectors: tuple[Any, Any] = field(init=False, repr=False)  # paragraphs, questions
     _bm25: Any = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -205,18 +213,21 @@ class IndexSnapshot:
             ) from None
         self._vectors = self._open_vectors()
 
-    def _open_vectors(self) -> Any:
-        """The version's Chroma collection, read by vector only (our own embedder)."""
+    def _open_vectors(self) -> tuple[Any, Any]:
+        """The version's paragraph and question collections, read by vector only.
+
+        Versions built before the questions had their own collection hold both in one, told
+        apart by the ``entry`` metadata; for those the second handle is the first.
+        """
         client = chroma_client(self.settings, self.version)
+        names = [collection_name(self.settings, self.version)]
+        if self.manifest.get("asks_apart"):
+            names.append(ask_collection_name(self.settings, self.version))
         try:
-            return client.get_collection(
-                name=collection_name(self.settings, self.version), embedding_function=None
-            )
+            handles = [client.get_collection(name=n, embedding_function=None) for n in names]
         except Exception as exc:
-            raise StoreUnavailable(
-                f"cannot open collection {collection_name(self.settings, self.version)}: "
-                f"{one_line(exc)}"
-            ) from None
+            raise StoreUnavailable(f"cannot open collection {names[0]}: {one_line(exc)}") from None
+        return handles[0], handles[-1]
 
     @property
     def corpus_version(self) -> str:
@@ -228,8 +239,7 @@ class IndexSnapshot:
 
     def dense_searches(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """``dense_search`` for each row of ``vectors``, in one round trip to Chroma."""
-        asks = "ask_count" in self.manifest  # versions built before asks hold chunks only
-        return self._search(vectors, min(k, len(self.chunks)), {"entry": "chunk"} if asks else None)
+        return self._search(vectors, min(k, len(self.chunks)), asks=False)
 
     def ask_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the ``k`` paragraphs with the nearest questions.
@@ -247,7 +257,7 @@ class IndexSnapshot:
             return [[] for _ in vectors]
         rows = min(count, k * self.asks_per_paragraph)
         found = []
-        for hits in self._search(vectors, rows, {"entry": "ask"}):
+        for hits in self._search(vectors, rows, asks=True):
             best: dict[str, float] = {}
             for ask_id, score in hits:
                 chunk_id = ask_id.rsplit("?ask", 1)[0]
@@ -255,11 +265,11 @@ class IndexSnapshot:
             found.append(sorted(best.items(), key=lambda hit: -hit[1])[:k])
         return found
 
-    def _search(
-        self, vectors: np.ndarray, k: int, where: dict[str, str] | None
-    ) -> list[list[tuple[str, float]]]:
+    def _search(self, vectors: np.ndarray, k: int, asks: bool) -> list[list[tuple[str, float]]]:
         """Ids and cosines only: Chroma reading back each hit's text and metadata cost
         most of a search, and the chunks are already in memory."""
+        mixed = "ask_count" in self.manifest and not self.manifest.get("asks_apart")
+        where = {"entry": "ask" if asks else "chunk"} if mixed else None
         query = {
             "query_embeddings": vectors.tolist(),
             "n_results": k,
@@ -267,14 +277,14 @@ class IndexSnapshot:
             "include": ["distances"],
         }
         try:
-            result = self._vectors.query(**query)
+            result = self._vectors[1 if asks else 0].query(**query)
         except Exception as first:
             # A Chroma server that restarted (or came back) needs a fresh client and
             # collection handle: reopen once, so the same reader recovers by itself.
             try:
                 with self._lock:
                     self._vectors = self._open_vectors()
-                result = self._vectors.query(**query)
+                result = self._vectors[1 if asks else 0].query(**query)
             except Exception as exc:
                 reason = exc if isinstance(exc, StoreUnavailable) else first
                 raise StoreUnavailable(f"vector search failed: {one_line(reason)}") from None
