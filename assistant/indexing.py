@@ -141,16 +141,12 @@ def _publish(
         paragraphs = [c.chroma_entry() for c in chunks]
         asks = [entry for c in chunks for entry in c.ask_entries()]
         total = len(paragraphs) + len(asks)
+        batch = max(1, min(settings.embed_batch_size * 8, int(client.get_max_batch_size())))
         for name, entries, done in (
             (collection_name(settings, version), paragraphs, 0),
             (ask_collection_name(settings, version), asks, len(paragraphs)),
         ):
-
-            def advance(n: int, done: int = done) -> None:
-                if progress:
-                    progress(done + n, total)
-
-            _store_entries(settings, client, embedder, name, version, entries, advance)
+            _store_entries(client, embedder, name, version, entries, batch, (progress, done, total))
         checks = _write_artifacts(folder, version, planned)
         pointer = {
             "version": version,
@@ -180,24 +176,24 @@ def _publish(
 
 
 def _store_entries(
-    settings: Settings,
     client: Any,
     embedder: Embedder,
     name: str,
     version: str,
     entries: list[tuple[str, str, dict[str, str | int]]],
-    advance: Callable[[int], None],
+    batch: int,
+    progress: tuple[Progress | None, int, int],  # reporter, entries done before, all entries
 ) -> None:
     """Embed and add (id, text, metadata) entries to a new collection, then count them."""
     from langchain_chroma import Chroma
 
+    report, before, total = progress
     store = Chroma(
         client=client,
         collection_name=name,
         embedding_function=embedder,
         collection_metadata={"hnsw:space": "cosine", "corpus_version": version},
     )
-    batch = max(1, min(settings.embed_batch_size * 8, int(client.get_max_batch_size())))
     for start in range(0, len(entries), batch):
         part = entries[start : start + batch]
         store.add_texts(
@@ -205,7 +201,8 @@ def _store_entries(
             metadatas=[metadata for _, _, metadata in part],
             ids=[entry_id for entry_id, _, _ in part],
         )
-        advance(min(start + batch, len(entries)))
+        if report:
+            report(before + min(start + batch, len(entries)), total)
     stored = store._collection.count()
     if stored != len(entries):
         raise StoreUnavailable(f"version {version}: stored {stored} of {len(entries)} in {name}")
@@ -219,7 +216,7 @@ def _pointer_names(pointer_path: Path, version: str) -> bool:
 
 
 def _discard(settings: Settings, folder: Path, version: str) -> None:
-    """Remove a version that failed to build: its folder and, in server mode, its collection."""
+    """Remove a version that failed to build: its folder and, in server mode, its collections."""
     shutil.rmtree(folder, ignore_errors=True)
     if settings.server_mode:
         client = chroma_client(settings)

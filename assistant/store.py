@@ -223,10 +223,12 @@ class IndexSnapshot:
         names = [collection_name(self.settings, self.version)]
         if self.manifest.get("asks_apart"):
             names.append(ask_collection_name(self.settings, self.version))
-        try:
-            handles = [client.get_collection(name=n, embedding_function=None) for n in names]
-        except Exception as exc:
-            raise StoreUnavailable(f"cannot open collection {names[0]}: {one_line(exc)}") from None
+        handles = []
+        for name in names:
+            try:
+                handles.append(client.get_collection(name=name, embedding_function=None))
+            except Exception as exc:
+                raise StoreUnavailable(f"cannot open collection {name}: {one_line(exc)}") from None
         return handles[0], handles[-1]
 
     @property
