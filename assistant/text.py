@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -175,7 +176,14 @@ def normalise(text: str) -> str:
 
 def word_tokens(text: str) -> list[str]:
     """Lower-case word tokens, stop words removed, with a light suffix strip for matching."""
-    return [_stem(w) for w in _WORD.findall(normalise(text)) if w not in STOPWORDS]
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Remembered per text: answering one question tokenises the same guidance sentences
+    dozens of times (coverage, overlap and repeat checks), and the notes change rarely."""
+    return tuple(_stem(w) for w in _WORD.findall(normalise(text)) if w not in STOPWORDS)
 
 
 def _stem(word: str) -> str:
