@@ -52,26 +52,37 @@ def _text(value: object) -> str:
     return " ".join(str(value).split())
 
 
+def load_intents(data: dict[str, object] | None = None) -> dict[str, Intent]:
+    """The intents of ``scope.yaml``, compiled; needs no model, so tests read them as shipped."""
+    data = data if data is not None else read_yaml("scope.yaml")
+    flags = re.IGNORECASE | re.DOTALL
+    raw = dict(data["intents"])  # type: ignore[call-overload]
+    return {
+        key: Intent(
+            key,
+            _text(entry["label"]),
+            _text(entry["message"]),
+            _text(entry["where"]),
+            tuple(re.compile(p, flags) for p in entry.get("patterns") or ()),
+            tuple(re.compile(p, flags) for p in entry.get("unless") or ()),
+            tuple(_text(e) for e in entry.get("examples") or ()),
+            tuple(str(c) for c in entry.get("cites") or ()),
+        )
+        for key, entry in raw.items()
+    }
+
+
+def by_pattern(intents: dict[str, Intent], question: str) -> str | None:
+    """The first intent whose patterns match and whose exceptions do not."""
+    return next((k for k, i in intents.items() if i.matches(question)), None)
+
+
 class ScopePolicy:
     """The intents, their example vectors and the refusal texts, loaded once per assistant."""
 
     def __init__(self, embedder: Embedder, data: dict[str, object] | None = None) -> None:
         data = data if data is not None else read_yaml("scope.yaml")
-        flags = re.IGNORECASE | re.DOTALL
-        raw = dict(data["intents"])  # type: ignore[call-overload]
-        self.intents = {
-            key: Intent(
-                key,
-                _text(entry["label"]),
-                _text(entry["message"]),
-                _text(entry["where"]),
-                tuple(re.compile(p, flags) for p in entry.get("patterns") or ()),
-                tuple(re.compile(p, flags) for p in entry.get("unless") or ()),
-                tuple(_text(e) for e in entry.get("examples") or ()),
-                tuple(str(c) for c in entry.get("cites") or ()),
-            )
-            for key, entry in raw.items()
-        }
+        self.intents = load_intents(data)
         clash = set(self.intents) & set(FIXED_REASONS)
         if clash:
             raise ValueError(f"scope.yaml: intents may not be named {sorted(clash)}")
@@ -90,7 +101,7 @@ class ScopePolicy:
 
     def by_pattern(self, question: str) -> str | None:
         """The first intent whose patterns match and whose exceptions do not."""
-        return next((k for k, i in self.intents.items() if i.matches(question)), None)
+        return by_pattern(self.intents, question)
 
     def by_scope_note(self, paragraphs: tuple[str, ...]) -> str | None:
         """The intent whose scope-note paragraph is the question's best passage, if any."""

@@ -21,7 +21,7 @@ from assistant.policy import (
     related_terms,
     sentence_scorer,
 )
-from assistant.scope import FIXED_REASONS
+from assistant.scope import FIXED_REASONS, by_pattern, load_intents
 
 
 def test_every_related_terms_group_fires_on_each_of_its_words() -> None:
@@ -54,17 +54,6 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
     assert 0 < data["margin"] < 0.5 and 0 < data["least_similarity"] < 1
 
 
-def _intent_by_pattern(question: str) -> str | None:
-    """What scope.Scope.by_pattern decides, read from the file without the model."""
-    flags = re.IGNORECASE | re.DOTALL
-    for key, intent in read_yaml("scope.yaml")["intents"].items():
-        if any(re.search(p, question, flags) for p in intent.get("patterns") or []) and not any(
-            re.search(u, question, flags) for u in intent.get("unless") or []
-        ):
-            return str(key)
-    return None
-
-
 @pytest.mark.parametrize(
     ("question", "intent"),
     [
@@ -84,7 +73,7 @@ def _intent_by_pattern(question: str) -> str | None:
     ],
 )
 def test_request_types_the_notes_cannot_answer_are_recognised(question: str, intent: str) -> None:
-    assert _intent_by_pattern(question) == intent
+    assert by_pattern(load_intents(), question) == intent
 
 
 @pytest.mark.parametrize(
@@ -103,7 +92,7 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
     ],
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
-    assert _intent_by_pattern(question) is None
+    assert by_pattern(load_intents(), question) is None
 
 
 @pytest.mark.parametrize(
