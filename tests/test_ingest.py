@@ -365,3 +365,50 @@ def test_unchanged_files_are_not_parsed_again_unless_chunking_changes(
     resized = settings.model_copy(update={"chunk_max_tokens": 64})
     ingest(resized, force=True)
     assert sorted(parsed) == ["a.md", "b.md", "c.md"]
+
+
+def test_a_version_built_with_questions_and_paragraphs_in_one_collection_is_still_read(
+    make_corpus: Callable[..., Path], settings_for: SettingsFor
+) -> None:
+    """Data directories published before the questions got their own collection hold both in
+    one, told apart by metadata: rebuild one such version from a new one (move the questions,
+    drop the flag from the manifest) and read it as an upgraded app would."""
+    import hashlib
+
+    from assistant.store import ask_collection_name, chroma_client, collection_name
+
+    noted = (
+        "---\ndoc_id: noted\ntitle: Noted\n---\n# Noted\n\n## 1 Footage\n\n"
+        "1.1 Body-worn video of a breach should be kept with the case file.\n"
+        "<!--\nkind: rule\nasks:\n  - where do we keep bodycam of a breach?\n-->\n"
+        "1.2 Officers update the zephyrine register weekly.\n"
+    )
+    settings = settings_for(make_corpus({"noted.md": noted}))
+    version = str(ingest(settings).version)
+    client = chroma_client(settings, version)
+    asks = client.get_collection(ask_collection_name(settings, version), embedding_function=None)
+    moved = asks.get(include=["embeddings", "metadatas", "documents"])
+    paragraphs = client.get_collection(collection_name(settings, version), embedding_function=None)
+    paragraphs.add(
+        ids=moved["ids"],
+        embeddings=moved["embeddings"],
+        metadatas=moved["metadatas"],
+        documents=moved["documents"],
+    )
+    client.delete_collection(ask_collection_name(settings, version))
+    manifest_path = versions_dir(settings) / version / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["asks_apart"]
+    manifest_text = json.dumps(manifest, indent=1)
+    manifest_path.write_text(manifest_text, encoding="utf-8")
+    pointer = json.loads((settings.data_dir / POINTER).read_text(encoding="utf-8"))
+    pointer["manifest_sha256"] = hashlib.sha256(manifest_text.encode("utf-8")).hexdigest()
+    (settings.data_dir / POINTER).write_text(json.dumps(pointer), encoding="utf-8")
+
+    snapshot = open_snapshot(settings)
+    vector = get_embedder(settings).encode(["where do we keep bodycam of a breach?"])[0]
+    paragraph_hits = snapshot.dense_search(vector, 5)
+    assert all("?ask" not in chunk_id for chunk_id, _ in paragraph_hits)  # questions filtered out
+    assert len(paragraph_hits) == 2
+    (best, score), = snapshot.ask_search(vector, 5)
+    assert best.startswith("noted#1.1#") and score > 0.99
