@@ -146,7 +146,9 @@ def _publish(
             (collection_name(settings, version), paragraphs, 0),
             (ask_collection_name(settings, version), asks, len(paragraphs)),
         ):
-            _store_entries(client, embedder, name, version, entries, batch, (progress, done, total))
+            for stored in _store_entries(client, embedder, name, version, entries, batch):
+                if progress:
+                    progress(done + stored, total)
         checks = _write_artifacts(folder, version, planned)
         pointer = {
             "version": version,
@@ -182,12 +184,11 @@ def _store_entries(
     version: str,
     entries: list[tuple[str, str, dict[str, str | int]]],
     batch: int,
-    progress: tuple[Progress | None, int, int],  # reporter, entries done before, all entries
-) -> None:
-    """Embed and add (id, text, metadata) entries to a new collection, then count them."""
+) -> Iterator[int]:
+    """Embed and add (id, text, metadata) entries to a new collection, yielding how many are
+    stored after each batch, then count them."""
     from langchain_chroma import Chroma
 
-    report, before, total = progress
     store = Chroma(
         client=client,
         collection_name=name,
@@ -201,8 +202,7 @@ def _store_entries(
             metadatas=[metadata for _, _, metadata in part],
             ids=[entry_id for entry_id, _, _ in part],
         )
-        if report:
-            report(before + min(start + batch, len(entries)), total)
+        yield min(start + batch, len(entries))
     stored = store._collection.count()
     if stored != len(entries):
         raise StoreUnavailable(f"version {version}: stored {stored} of {len(entries)} in {name}")
@@ -293,8 +293,8 @@ def _collect_garbage(settings: Settings) -> None:
         for collection in client.list_collections():
             name = collection if isinstance(collection, str) else collection.name
             prefix = f"{settings.collection_prefix}-"
-            version = name[len(prefix) :].removesuffix(ASKS_SUFFIX)
-            if name.startswith(prefix) and version not in keep:
+            owner = name.removeprefix(prefix).removesuffix(ASKS_SUFFIX)  # the version it holds
+            if name.startswith(prefix) and owner not in keep:
                 with contextlib.suppress(Exception):
                     client.delete_collection(name)
 
