@@ -157,35 +157,45 @@ def test_fitted_weights_name_only_features_the_code_computes() -> None:
     assert 0 < sentence_scorer().floor < 1
 
 
-def test_answer_types_read_as_their_comments_say() -> None:
-    """Each kind the answerer must find stated is a defined answer type; the amount type tells
-    a question about a fee from one about how much evidence is needed, and the count type a
-    figure of SPOs from a year."""
+def test_every_answer_type_the_answerer_must_find_stated_is_defined() -> None:
     data = read_yaml("answers.yaml")
-    types = data["answer_types"]
-    assert set(data["stated_or_declined"]) <= set(types)
+    assert set(data["stated_or_declined"]) <= set(data["answer_types"])
 
-    def patterns(kind: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        kind_of = types[kind]
-        return (
-            re.compile(kind_of["question"], re.IGNORECASE),
-            re.compile(kind_of["sentence"], re.IGNORECASE),
-        )
 
-    asks, gives = patterns("amount")
-    assert asks.search("how much is the court fee for an SPO application?")
-    assert asks.search("how much does it cost to apply?")
-    assert not asks.search("how much evidence do we need for an interim order?")
-    assert gives.search("There is no court fee for the application.")
-    assert gives.search("The fee is £20.")
-    assert not gives.search("The application is made to a magistrates' court.")
-    # costs awarded against the police after a failed application are not a fee to apply
-    assert not gives.search("Magistrates ordered the police to pay about £17,500 in costs.")
-    asks, gives = patterns("count")
-    assert asks.search("what percentage of SPOs get breached?")
-    assert asks.search("how many SPO applications did the force make?")
-    assert not asks.search("how many days has he got to notify?")
-    assert gives.search("In 2021 about 78% of SPO applications were granted.")
-    assert gives.search("The Met made 133 applications in the first year.")
-    # a year beside a noun is not a figure of SPOs
-    assert not gives.search("By 2025 most forces reported that they audit SPOs.")
+# kind: (questions that ask for it, questions that do not, sentences that give it, that do not)
+ANSWER_TYPE_CASES = {
+    # the amount type tells a question about a fee from one about how much evidence is needed
+    "amount": (
+        ["how much is the court fee for an SPO application?", "how much does it cost to apply?"],
+        ["how much evidence do we need for an interim order?"],
+        ["There is no court fee for the application.", "The fee is £20."],
+        [
+            "The application is made to a magistrates' court.",
+            # costs awarded against the police after a failed application are not a fee to apply
+            "Magistrates ordered the police to pay about £17,500 in costs.",
+        ],
+    ),
+    # the count type tells a figure of SPOs from a year
+    "count": (
+        ["what percentage of SPOs get breached?", "how many SPO applications did the force make?"],
+        ["how many days has he got to notify?"],
+        [
+            "In 2021 about 78% of SPO applications were granted.",
+            "The Met made 133 applications in the first year.",
+        ],
+        # a year beside a noun is not a figure of SPOs
+        ["By 2025 most forces reported that they audit SPOs."],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ANSWER_TYPE_CASES))
+def test_answer_types_read_as_their_comments_say(kind: str) -> None:
+    pattern = read_yaml("answers.yaml")["answer_types"][kind]
+    asks = re.compile(pattern["question"], re.IGNORECASE)
+    gives = re.compile(pattern["sentence"], re.IGNORECASE)
+    asked, not_asked, given, not_given = ANSWER_TYPE_CASES[kind]
+    assert [q for q in asked if not asks.search(q)] == []
+    assert [q for q in not_asked if asks.search(q)] == []
+    assert [t for t in given if not gives.search(t)] == []
+    assert [t for t in not_given if gives.search(t)] == []
