@@ -13,12 +13,18 @@ request it is and where to go instead.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .embedding import Embedder
 from .policy import read_yaml
+from .text import Vocabulary
+
+if TYPE_CHECKING:
+    from .store import IndexSnapshot
 
 FIXED_REASONS = ("empty", "injection", "not_found")
 
@@ -38,6 +44,16 @@ class Intent:
         return any(p.search(question) for p in self.patterns) and not any(
             u.search(question) for u in self.unless
         )
+
+
+@dataclass(frozen=True)
+class Unfamiliar:
+    """When a question's own words say it is about something else (``scope.yaml``)."""
+
+    intent: str  # the kind of request it is declined as
+    share: float  # least share of its words the notes never use
+    least_words: int  # questions shorter than this are left to the other checks
+    least_fuzzy: int  # words at least this long also count as used when one typo away
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,19 @@ class ScopePolicy:
         self.least = float(data["least_similarity"])  # type: ignore[arg-type]
         self.where_else = _text(data["where_else"])
         self.messages = {k: _text(v) for k, v in dict(data["messages"]).items()}  # type: ignore[call-overload]
+        raw = dict(data["unfamiliar"])  # type: ignore[call-overload]
+        self.unfamiliar = Unfamiliar(
+            str(raw["intent"]),
+            float(raw["share"]),
+            int(raw["least_words"]),
+            int(raw["least_fuzzy"]),
+        )
+        if self.unfamiliar.intent not in self.intents:
+            raise ValueError(
+                f"scope.yaml: unfamiliar.intent {self.unfamiliar.intent!r} is no intent"
+            )
+        self._vocabulary: tuple[str, Vocabulary] | None = None  # (index version, its words)
+        self._lock = threading.Lock()
         self._owners = [k for k, i in self.intents.items() for _ in i.examples]
         examples = [e for i in self.intents.values() for e in i.examples]
         self._vectors = embedder.embed_cached(examples) if examples else np.zeros((0, 1))
@@ -102,6 +131,27 @@ class ScopePolicy:
     def by_pattern(self, question: str) -> str | None:
         """The first intent whose patterns match and whose exceptions do not."""
         return by_pattern(self.intents, question)
+
+    def by_vocabulary(self, question: str, snapshot: IndexSnapshot) -> str | None:
+        """Declined when most of its words are ones the notes never use ("how do I seize a
+        car for no insurance?"): no passage can answer it, however close its best match.
+        A typo of a word the notes use counts as used, and placeholders do not count."""
+        rule = self.unfamiliar
+        unknown, words = self.vocabulary(snapshot).unfamiliar(question)
+        if words >= rule.least_words and unknown >= rule.share * words:
+            return rule.intent
+        return None
+
+    def vocabulary(self, snapshot: IndexSnapshot) -> Vocabulary:
+        """The words of the version's paragraphs and of the questions written beside them."""
+        with self._lock:
+            if self._vocabulary is None or self._vocabulary[0] != snapshot.version:
+                texts = [t for c in snapshot.chunks for t in (c.embed_text, *c.asks)]
+                self._vocabulary = (
+                    snapshot.version,
+                    Vocabulary(texts, self.unfamiliar.least_fuzzy),
+                )
+            return self._vocabulary[1]
 
     def by_scope_note(self, paragraphs: tuple[str, ...]) -> str | None:
         """The intent whose scope-note paragraph is the question's best passage, if any."""

@@ -201,3 +201,63 @@ def token_overlap(a: str, b: str) -> float:
     if not ta:
         return 0.0
     return len(ta & set(word_tokens(b))) / len(ta)
+
+
+_PLACEHOLDER = re.compile(r"\[[^\[\]]{1,60}\]")
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped, changed, or two neighbours swapped: how officers'
+    typos ("notifcation", "breech") differ from the word they meant."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+        return len(diff) == 1 or swapped
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+class Vocabulary:
+    """The words a set of texts uses, to tell a question about them from one about
+    something else: a question whose words the guidance never uses is not about it."""
+
+    def __init__(self, texts: list[str], least_fuzzy: int) -> None:
+        self.words = frozenset(t for text in texts for t in word_tokens(text))
+        self.least_fuzzy = least_fuzzy  # shorter words must match exactly
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.words:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._near: dict[str, bool] = {}  # unknown tokens already compared with every word
+
+    def knows(self, token: str) -> bool:
+        """Used by the texts, or one typo away from a word they use."""
+        if token in self.words:
+            return True
+        if len(token) < self.least_fuzzy or token[0].isdigit():
+            return False
+        if token not in self._near:
+            self._near[token] = any(
+                within_one_edit(token, word)
+                for n in (len(token) - 1, len(token), len(token) + 1)
+                for word in self._by_length.get(n, ())
+            )
+        return self._near[token]
+
+    def unfamiliar(self, question: str) -> tuple[int, int]:
+        """(words the texts never use, words) of a question; numbers and the redaction's
+        bracketed placeholders are not counted."""
+        tokens = [
+            t
+            for t in dict.fromkeys(word_tokens(_PLACEHOLDER.sub(" ", question)))
+            if not t.isdigit()
+        ]
+        return sum(not self.knows(t) for t in tokens), len(tokens)

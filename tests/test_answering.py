@@ -146,6 +146,39 @@ def test_near_misses_are_declined_for_what_they_are(
         assert [c.paragraphs for c in answer.citations] == [cites]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do I book a prisoner into custody with a translator?",
+        "how long is an MOT certificate valid for a taxi?",
+        "can PCSOs issue parking tickets on double yellow lines?",
+        "do I need a warrant to search a garden shed for stolen bikes?",
+    ],
+)
+def test_a_question_in_words_the_notes_never_use_is_declined(
+    assistant: Assistant, question: str
+) -> None:
+    # Each of these was answered with unrelated SPO sentences before scope.yaml's
+    # `unfamiliar` rule: no intent pattern names them and no example is close.
+    answer = assistant.ask(question)
+    assert answer.refused and answer.refusal_reason == "out_of_scope", answer.text
+    assert assistant.scope.intents["out_of_scope"].where in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "wats the maxium sentance for braching an SPO",
+        "how lng dose an interim SPO last",
+        "can teh victm apply for an spo herself",
+    ],
+)
+def test_typos_of_the_notes_words_are_still_their_words(
+    assistant: Assistant, question: str
+) -> None:
+    assert not assistant.ask(question).refused
+
+
 def test_comparing_an_spo_with_another_order_is_answered(assistant: Assistant) -> None:
     answer = assistant.ask(str(_gold("D084")["question"]))
     assert not answer.refused, answer.text

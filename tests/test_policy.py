@@ -22,6 +22,7 @@ from assistant.policy import (
     sentence_scorer,
 )
 from assistant.scope import FIXED_REASONS, by_pattern, load_intents
+from assistant.text import Vocabulary, within_one_edit
 
 
 def test_every_related_terms_group_fires_on_each_of_its_words() -> None:
@@ -93,6 +94,41 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
     assert by_pattern(load_intents(), question) is None
+
+
+def test_the_unfamiliar_words_rule_names_an_intent_and_leaves_room_for_context() -> None:
+    rule = read_yaml("scope.yaml")["unfamiliar"]
+    assert rule["intent"] in load_intents()
+    assert 0.3 <= rule["share"] < 1 and rule["least_words"] >= 2 and rule["least_fuzzy"] >= 4
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "near"),
+    [
+        ("notifcation", "notification", True),  # a letter dropped
+        ("breech", "breach", True),  # one changed
+        ("intreim", "interim", True),  # two swapped
+        ("victimm", "victim", True),  # one added
+        ("insurance", "issuance", False),
+        ("seize", "size", True),
+        ("car", "care", True),
+    ],
+)
+def test_one_edit_is_a_typo_and_more_is_another_word(typed: str, meant: str, near: bool) -> None:
+    assert within_one_edit(typed, meant) is near
+    assert within_one_edit(meant, typed) is near
+
+
+def test_vocabulary_counts_a_questions_words_the_texts_never_use() -> None:
+    vocabulary = Vocabulary(["An interim order lasts as long as the application is pending."], 5)
+    assert vocabulary.unfamiliar("how long does the intreim order last?") == (0, 4)
+    # "car" is a typo's length from "care" but too short to be read as one
+    assert vocabulary.unfamiliar("seize a car with no insurance") == (3, 3)
+    # numbers and the redaction's placeholders are not words of the question
+    assert vocabulary.unfamiliar("[name removed] born 1991 at [address removed]: order?") == (
+        1,
+        2,
+    )
 
 
 @pytest.mark.parametrize(
