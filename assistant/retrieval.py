@@ -50,7 +50,7 @@ class Retrieval:
     follow_up: bool = False
     context: list[Passage] = field(default_factory=list)  # sibling paragraphs of the best hits
     parts: list[str] = field(default_factory=list)  # the question's parts, each searched too
-    part_vectors: np.ndarray | None = None  # one row per part when there are several
+    part_vectors: np.ndarray | None = None  # one row per part, when parts were searched apart
     related: list[str] = field(default_factory=list)  # related-terms text searched with it
 
     @property
@@ -61,8 +61,9 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class Query:
-    searched: list[str]  # the expanded question, then each of its parts when it has several
-    parts: list[str]
+    searched: list[str]  # the expanded question, then each part when there are several or
+    # it is a follow-up
+    parts: list[str]  # what the answer answers, in order
     expansions: dict[str, str]  # glossary abbreviations found -> their expansion
     related: list[str]  # related-terms text added
     follow_up: bool
@@ -201,7 +202,7 @@ class Retriever:
             query.follow_up,
             context,
             query.parts,
-            vectors[1:] if len(query.parts) > 1 else None,
+            vectors[1:] if len(query.searched) > 1 else None,
             query.related,
         )
 
@@ -213,8 +214,11 @@ class Retriever:
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
-        parts = question_parts(text)
-        searched = [expanded, *(parts if len(parts) > 1 else [])]
+        # A follow-up is searched with the turn it leans on, but what it asks is its own: the
+        # earlier question had its answer, and answering it again would push the follow-up's
+        # answer ("and what if he goes abroad?") under a repeat of the last one.
+        parts = question_parts(focus(question) if follow_up else text)
+        searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
         return Query(searched, parts, expansions, related, follow_up)
 
     def candidates(

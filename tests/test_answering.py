@@ -194,6 +194,25 @@ def test_follow_ups_use_the_conversation(assistant: Assistant) -> None:
     assert any(w in full.text for w in ("two years", "two-year", "2 years")), full.text
 
 
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "said"),
+    [
+        ("what is an SPO?", "and when did they come in?", "20 January 2020"),
+        ("who can appeal an SPO?", "and is there legal aid for that?", "legal aid"),
+        ("can BTP apply for an SPO?", "and what about the victim herself?", "victim"),
+    ],
+)
+def test_a_follow_up_opens_with_its_own_answer_not_the_last_one_again(
+    assistant: Assistant, earlier: str, follow_up: str, said: str
+) -> None:
+    # Each of these opened with the earlier answer's first line while the earlier question's
+    # parts were answered again, first.
+    before = assistant.ask(earlier)
+    after = assistant.ask(follow_up, [earlier])
+    assert after.sentences[0].text != before.sentences[0].text, after.text
+    assert said in after.sentences[0].text, after.text
+
+
 def test_multi_part_question_gets_each_part_answered(assistant: Assistant) -> None:
     answer = assistant.ask(str(_gold("P17")["question"]))
     assert "maximum penalty" in answer.text.lower()
