@@ -179,6 +179,17 @@ def test_typos_of_the_notes_words_are_still_their_words(
     assert not assistant.ask(question).refused
 
 
+def test_asking_the_most_a_breach_can_get_is_answered_with_both_maxima(
+    assistant: Assistant,
+) -> None:
+    # "how long can he get ..." was declined as predicting a court: an intent's example was
+    # that question with "will" for "can".
+    answer = assistant.ask("how long can he get for breaching the order?")
+    assert not answer.refused, answer.text
+    first = answer.sentences[0].text
+    assert "5 years" in first and "general limit" in first, answer.text
+
+
 def test_comparing_an_spo_with_another_order_is_answered(assistant: Assistant) -> None:
     answer = assistant.ask(str(_gold("D084")["question"]))
     assert not answer.refused, answer.text

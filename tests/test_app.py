@@ -228,8 +228,8 @@ def test_library_reingest_publishes_new_version_used_by_chat(
     breach = corpus / "breach.md"
     text = breach.read_text(encoding="utf-8")
     edited = text.replace(
-        "the maximum penalty for breach is 5 years' imprisonment",
-        "the maximum penalty for breach is 5 years' imprisonment (edited for the test)",
+        "maximum penalty for breach of an SPO or an ISPO is 5 years' imprisonment",
+        "maximum penalty for breach of an SPO or an ISPO is 5 years' imprisonment (edited for the test)",
     )
     assert edited != text
     breach.write_text(edited, encoding="utf-8")
