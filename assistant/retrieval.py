@@ -98,6 +98,10 @@ class Glossary:
             for term, expansion in self.entries.items()
             if _is_abbreviation(term)
         ]
+        self._long_forms = [
+            (term, re.compile(rf"\b{_term_pattern(expansion)}\b", re.IGNORECASE))
+            for term, expansion, _ in self._patterns
+        ]
 
     def expand(self, text: str) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -106,10 +110,32 @@ class Glossary:
                 found[term] = expansion
         return found
 
+    def abbreviate(self, text: str) -> str:
+        """``text`` with each long form it spells out written as the notes write it: the
+        short form, the long form after it in brackets.
+
+        The notes write "SPO" almost everywhere, so a question spelling out "stalking
+        protection order" reads to the search as being about stalking (the s4A offence's
+        10 years for "the max penalty for breaching a stalking protection order") unless
+        it names the order the way they do.
+        """
+        for term, long_form in self._long_forms:
+            if not _has_term(term, text):
+                text = long_form.sub(rf"{_escape_replacement(term)} (\g<0>)", text)
+        return text
+
 
 def _is_abbreviation(term: str) -> bool:
     """Only short forms are expanded; a spelled-out term needs no help."""
     return any(c.isupper() for c in term[1:]) or bool(re.search(r"\d", term)) or len(term) <= 4
+
+
+def _escape_replacement(text: str) -> str:
+    return text.replace("\\", "\\\\")
+
+
+def _has_term(term: str, text: str) -> bool:
+    return bool(re.search(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", text, re.IGNORECASE))
 
 
 def _term_pattern(term: str) -> str:
@@ -208,16 +234,21 @@ class Retriever:
 
     def query(self, question: str, history: list[str] | None = None) -> Query:
         """What is searched for ``question``: folded with the conversation, expanded, split."""
-        text, follow_up = fold_history(focus(question), history or [], self.settings.history_turns)
+        asked = self.glossary.abbreviate(focus(question))
+        text, follow_up = fold_history(asked, history or [], self.settings.history_turns)
         expansions = self.glossary.expand(text)
         related = [g.add for g in related_terms() if g.pattern.search(text)]
         expanded = " ".join(
-            [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
+            [
+                text,
+                *(f"({t}: {e})" for t, e in expansions.items()),
+                *(f"({r})" for r in related),
+            ]
         )
         # A follow-up is searched with the turn it leans on, but what it asks is its own: the
         # earlier question had its answer, and answering it again would push the follow-up's
         # answer ("and what if he goes abroad?") under a repeat of the last one.
-        parts = question_parts(focus(question) if follow_up else text)
+        parts = question_parts(asked if follow_up else text)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
         return Query(searched, parts, expansions, related, follow_up)
 

@@ -320,6 +320,22 @@ def test_abbreviations_expand_from_the_corpus_glossary(assistant: Assistant) -> 
     assert retrieval.passages[0].chunk.doc_id in ("who-may-apply", "glossary")
 
 
+def test_a_spelled_out_name_is_searched_as_the_notes_write_it(assistant: Assistant) -> None:
+    glossary = assistant.retriever().glossary
+    assert glossary.abbreviate("can a stalking protection order stop him?") == (
+        "can a SPO (stalking protection order) stop him?"
+    )
+    assert glossary.abbreviate("can a Stalking Protection Order (SPO) stop him?") == (
+        "can a Stalking Protection Order (SPO) stop him?"
+    )
+    # Spelled out, the question was answered with the s4A stalking offence's 10 years.
+    answer = assistant.ask("whats the max penalty for breaching a stalking protection order")
+    first = answer.sentences[0].text
+    assert "breach of an SPO" in first and "s4A" not in first, answer.text
+    answer = assistant.ask("can a stalking protection order stop him going on facebook?")
+    assert answer.citations[0].doc_id == "terms", answer.text
+
+
 def test_glossary_expansion_is_data_not_code(make_corpus, settings_for, embedder) -> None:  # type: ignore[no-untyped-def]
     from assistant.indexing import ingest
 
