@@ -61,8 +61,7 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class Query:
-    searched: list[str]  # the expanded question, then each part when there are several or
-    # it is a follow-up
+    searched: list[str]  # the expanded question, then each part (if several, or a follow-up)
     parts: list[str]  # what the answer answers, in order
     expansions: dict[str, str]  # glossary abbreviations found -> their expansion
     related: list[str]  # related-terms text added

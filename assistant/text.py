@@ -245,6 +245,8 @@ class Vocabulary:
         if len(token) < self.least_fuzzy or token[0].isdigit():
             return False
         if token not in self._near:
+            if len(self._near) >= 10_000:  # a long-running server meets endless new words
+                self._near.clear()
             self._near[token] = any(
                 within_one_edit(token, word)
                 for n in (len(token) - 1, len(token), len(token) + 1)
