@@ -16,6 +16,8 @@ import pytest
 import yaml
 from docx import Document
 
+from assistant.text import split_sentences
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 GLOSSARY_SRC = ROOT / "corpus-src" / "glossary.yaml"
@@ -206,6 +208,22 @@ def test_corpus_has_notes():
 def test_markdown_note(name):
     errors = PARSED[name][2]
     assert not errors, "\n".join(errors)
+
+
+LEANS_ON_THE_SENTENCE_BEFORE = re.compile(r"\b(?:instead|nevertheless|nonetheless)\b", re.I)
+
+
+def test_every_sentence_can_be_quoted_alone():
+    """The answerer quotes single sentences: one that contrasts with the sentence before it
+    ("An SPO subject is instead bound by ...") reads as a different rule without it."""
+    leaning = [
+        f"{name} {key}: {sentence[:70]!r}"
+        for name, (_, paras, _) in PARSED.items()
+        for key, text in paras.items()
+        for sentence in split_sentences(text)
+        if LEANS_ON_THE_SENTENCE_BEFORE.search(sentence)
+    ]
+    assert not leaning, "\n".join(leaning)
 
 
 def test_annotation_comments_are_not_paragraph_text():
