@@ -126,6 +126,17 @@ def test_questions_in_other_words_find_the_paragraph_that_answers(
     assert (doc_id, para) in cited, (answer.text, cited)
 
 
+def test_a_place_of_worship_or_a_shift_finds_the_rule_on_religion_and_work(
+    assistant: Assistant,
+) -> None:
+    # Officers name the mosque and the night shift; the notes state the rule in the abstract.
+    # Before related_terms.yaml's group this quoted the three conditions for applying.
+    answer = assistant.ask(
+        "AP works nights and goes to mosque on fridays, do the spo conditions have to fit round that"
+    )
+    assert "religious beliefs" in answer.sentences[0].text, answer.text
+
+
 @pytest.mark.parametrize(
     ("item_id", "reason", "cites"),
     [
