@@ -71,6 +71,9 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ("what category does a breach with 30 messages fall into", "sentencing"),
         ("the IP moved - I need her new address to serve the papers", "locate_victim"),
         ("found cannabis on the AP when arrested for the breach, can I give a warning", "out_of_scope"),
+        ("whats the email address for the PPU in west division", "force_specific"),
+        ("how long can a detainee be held before review", "out_of_scope"),
+        ("can I give him a s59 warning, he was doing antisocial driving outside hers", "out_of_scope"),
     ],
 )
 def test_request_types_the_notes_cannot_answer_are_recognised(question: str, intent: str) -> None:
@@ -90,6 +93,8 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
         "he has a shotgun - can the SPO make him hand in his firearms certificate?",
         "can the SPO stop him finding out her new address?",
         "will the court need the victim to support the application?",
+        "what's the number for the national stalking helpline",
+        "can a superintendent authorise the SPO application?",
     ],
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
