@@ -39,6 +39,7 @@ class CheckedQuestion:
 @dataclass(frozen=True)
 class _Wrappers:
     injection: tuple[re.Pattern[str], ...]
+    bracketed: re.Pattern[str]
     clause_joins: re.Pattern[str]
     markers: re.Pattern[str]
     lead_ins: re.Pattern[str]
@@ -61,6 +62,7 @@ def _wrappers() -> _Wrappers:
     messages = read_yaml("scope.yaml")["messages"]
     return _Wrappers(
         each("injection"),
+        re.compile("|".join(f"(?:{p})" for p in data["bracketed"]), flags | re.DOTALL),
         joined("clause_joins"),
         joined("markers"),
         joined("lead_ins"),
@@ -146,6 +148,14 @@ def unwrap(text: str) -> tuple[str, list[str]]:
             continue
         kept_lines.append(line)
     text = w.markers.sub(" ", "\n".join(kept_lines))
+
+    def bracketed(match: re.Match[str]) -> str:
+        if any(p.search(match.group(0)) for p in w.injection):
+            found.append("injection")
+            return "\n"
+        return match.group(0)
+
+    text = w.bracketed.sub(bracketed, text)
     kept: list[str] = []
     for piece in _SENTENCE_OR_LINE.split(text):
         if not any(p.search(piece) for p in w.injection):
