@@ -70,6 +70,7 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ("he's gone back to cork - do irish courts have anything like an SPO", "jurisdiction"),
         ("what category does a breach with 30 messages fall into", "sentencing"),
         ("the IP moved - I need her new address to serve the papers", "locate_victim"),
+        ("can u get me the vic's new address, he wants to send her things back", "locate_victim"),
         ("found cannabis on the AP when arrested for the breach, can I give a warning", "out_of_scope"),
         ("whats the email address for the PPU in west division", "force_specific"),
         ("how long can a detainee be held before review", "out_of_scope"),
