@@ -71,6 +71,11 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ("what category does a breach with 30 messages fall into", "sentencing"),
         ("the IP moved - I need her new address to serve the papers", "locate_victim"),
         ("can u get me the vic's new address, he wants to send her things back", "locate_victim"),
+        ("what should i put in the application for the DVPO tomorrow", "other_order"),
+        ("how does she get a non mol served on him", "other_order"),
+        ("will the jury convict him if she won't give evidence", "case_decision"),
+        ("what warning flag goes on athena for the SPO subject", "force_specific"),
+        ("his van's uninsured, can I take it off him at the roadside", "out_of_scope"),
         ("found cannabis on the AP when arrested for the breach, can I give a warning", "out_of_scope"),
         ("whats the email address for the PPU in west division", "force_specific"),
         ("how long can a detainee be held before review", "out_of_scope"),
@@ -96,6 +101,8 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
         "will the court need the victim to support the application?",
         "what's the number for the national stalking helpline",
         "can a superintendent authorise the SPO application?",
+        "can we get an SPO while the victim already has a non-mol?",
+        "who can serve the SPO on him?",
     ],
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
