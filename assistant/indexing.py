@@ -146,7 +146,9 @@ def _publish(
             (collection_name(settings, version), paragraphs, 0),
             (ask_collection_name(settings, version), asks, len(paragraphs)),
         ):
-            for stored in _store_entries(client, embedder, name, version, entries, batch):
+            for stored in _store_entries(
+                client, embedder, name, version, entries, batch, settings.search_ef
+            ):
                 if progress:
                     progress(done + stored, total)
         checks = _write_artifacts(folder, version, planned)
@@ -184,6 +186,7 @@ def _store_entries(
     version: str,
     entries: list[tuple[str, str, dict[str, str | int]]],
     batch: int,
+    search_ef: int,
 ) -> Iterator[int]:
     """Embed and add (id, text, metadata) entries to a new collection, yielding how many are
     stored after each batch, then count them."""
@@ -193,7 +196,10 @@ def _store_entries(
         client=client,
         collection_name=name,
         embedding_function=embedder,
-        collection_metadata={"hnsw:space": "cosine", "corpus_version": version},
+        collection_metadata={"corpus_version": version},
+        collection_configuration={
+            "hnsw": {"space": "cosine", "ef_search": search_ef, "ef_construction": 200}
+        },
     )
     for start in range(0, len(entries), batch):
         part = entries[start : start + batch]

@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         30, ge=1, le=500, description="Candidates taken from each of BM25 and dense search."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    search_ef: int = Field(
+        500,
+        ge=10,
+        le=5000,
+        description=(
+            "Candidates the vector index examines per search, fixed when a version is built. "
+            "The collections hold a few thousand entries, so a wide search is nearly exact; "
+            "at Chroma's default of 100 a question's closest written question was missed "
+            "in some processes and found in others."
+        ),
+    )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     ask_weight: float = Field(
