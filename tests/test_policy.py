@@ -64,6 +64,7 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ("will the appeal succeed if he says the exclusion zone is too big?", "case_decision"),
         ("pls write up my statement for the ISPO hearing tomorrow", "drafting"),
         ("can u draft me the positive requirements for the order", "drafting"),
+        ("pls write the exclusion zone wording for this one, 200m round her mum's", "drafting"),
         ("talk me thru applying for a restraining order at crown court", "other_order"),
         ("how do we vary his SHPO to add the victim's road", "other_order"),
         ("who's the on call lawyer for the interim application tonight", "force_specific"),
@@ -103,6 +104,7 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
         "can a superintendent authorise the SPO application?",
         "can we get an SPO while the victim already has a non-mol?",
         "who can serve the SPO on him?",
+        "what do I write in the application for my SPO?",
     ],
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
