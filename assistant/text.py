@@ -204,6 +204,9 @@ def token_overlap(a: str, b: str) -> float:
 
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,60}\]")
+# A capitalised word inside a sentence is a name: a town, a shop, an app ("works at Tesco
+# Taunton", "messaged her on Snapchat").  Acronyms (MOT, PCSOs) are not caught by it.
+_NAME_IN_SENTENCE = re.compile(r"(?<=[\w,;:)'\"-] )[A-Z][a-z]+(?:'s)?\b")
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -255,11 +258,9 @@ class Vocabulary:
         return self._near[token]
 
     def unfamiliar(self, question: str) -> tuple[int, int]:
-        """(words the texts never use, words) of a question; numbers and the redaction's
-        bracketed placeholders are not counted."""
-        tokens = [
-            t
-            for t in dict.fromkeys(word_tokens(_PLACEHOLDER.sub(" ", question)))
-            if not t.isdigit()
-        ]
+        """(words the texts never use, words) of a question.  Numbers, the redaction's
+        bracketed placeholders and names of places, shops and apps are context, not what
+        the question is about, so they are not counted."""
+        text = _NAME_IN_SENTENCE.sub(" ", _PLACEHOLDER.sub(" ", question))
+        tokens = [t for t in dict.fromkeys(word_tokens(text)) if not t.isdigit()]
         return sum(not self.knows(t) for t in tokens), len(tokens)

@@ -179,12 +179,15 @@ def test_a_question_in_words_the_notes_never_use_is_declined(
 @pytest.mark.parametrize(
     "question",
     [
+        # places and shops the notes never name were counted as off-topic words
+        "AP lives in Bridgwater and works at Tesco Taunton, IP is in Yeovil - can Avon and "
+        "Somerset apply?",
         "wats the maxium sentance for braching an SPO",
         "how lng dose an interim SPO last",
         "can teh victm apply for an spo herself",
     ],
 )
-def test_typos_of_the_notes_words_are_still_their_words(
+def test_typos_and_place_names_do_not_make_a_question_off_topic(
     assistant: Assistant, question: str
 ) -> None:
     assert not assistant.ask(question).refused

@@ -139,6 +139,9 @@ def test_vocabulary_counts_a_questions_words_the_texts_never_use() -> None:
     assert vocabulary.unfamiliar("how long does the intreim order last?") == (0, 4)
     # "car" is a typo's length from "care" but too short to be read as one
     assert vocabulary.unfamiliar("seize a car with no insurance") == (3, 3)
+    # names of places, shops and apps are context, an acronym is not a name
+    assert vocabulary.unfamiliar("the order at Tesco Taunton lasts how long?") == (0, 3)
+    assert vocabulary.unfamiliar("is an MOT order pending?") == (1, 3)
     # numbers and the redaction's placeholders are not words of the question
     assert vocabulary.unfamiliar("[name removed] born 1991 at [address removed]: order?") == (
         1,
