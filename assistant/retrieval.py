@@ -21,7 +21,7 @@ from .policy import Scorer, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
 from .store import IndexSnapshot
-from .text import split_sentences, token_overlap, word_tokens
+from .text import asking_sentences, split_sentences, token_overlap, word_tokens
 
 GLOSSARY_ENTRY = re.compile(r"^(?P<term>[^—]{1,60}?)\s+—\s+(?P<expansion>[^.]+)\.")
 _FOLLOW_UP_START = re.compile(
@@ -362,11 +362,6 @@ _PART_BREAK = re.compile(
     re.IGNORECASE,
 )
 _LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|so)\s+", re.IGNORECASE)
-_ASKING = re.compile(
-    r"^\W*(?:how|what|when|where|who|whom|whose|which|why|is|are|can|could|does|do|did|"
-    r"should|must|will|would|has|have|may|might)\b",
-    re.IGNORECASE,
-)
 
 
 def question_parts(question: str) -> list[str]:
@@ -378,8 +373,7 @@ def question_parts(question: str) -> list[str]:
     ("... and how long does it last?").  A part that leans on the one before ("what do I need
     for it?") carries that part with it, so it is searched and judged as the officer meant it.
     """
-    sentences = split_sentences(question.replace("\n", " . ")) if question.strip() else []
-    asked = [s for s in sentences if s.rstrip().endswith("?") or _ASKING.search(s)]
+    asked = asking_sentences(question)
     pieces: list[str] = []
     for sentence in asked or [question]:
         pieces += [_LEADING_JOIN.sub("", p.strip(" .,")) for p in _PART_BREAK.split(sentence) if p]

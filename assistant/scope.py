@@ -21,7 +21,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .policy import read_yaml
-from .text import Vocabulary
+from .text import Vocabulary, asking_sentences
 
 if TYPE_CHECKING:
     from .store import IndexSnapshot
@@ -39,10 +39,13 @@ class Intent:
     unless: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
     cites: tuple[str, ...]  # paragraphs of the scope note that say why it is declined
+    asked_only: bool = False  # patterns read only the sentences that ask, not the story
 
     def matches(self, question: str) -> bool:
-        return any(p.search(question) for p in self.patterns) and not any(
-            u.search(question) for u in self.unless
+        asked = " ".join(asking_sentences(question, any_case=True)) if self.asked_only else ""
+        text = asked or question
+        return any(p.search(text) for p in self.patterns) and not any(
+            u.search(text) for u in self.unless
         )
 
 
@@ -83,6 +86,7 @@ def load_intents(data: dict[str, object] | None = None) -> dict[str, Intent]:
             tuple(re.compile(p, flags) for p in entry.get("unless") or ()),
             tuple(_text(e) for e in entry.get("examples") or ()),
             tuple(str(c) for c in entry.get("cites") or ()),
+            bool(entry.get("asked_only", False)),
         )
         for key, entry in raw.items()
     }

@@ -57,6 +57,27 @@ def split_sentences(text: str) -> list[str]:
     return pieces
 
 
+_ASKING = re.compile(
+    r"^\W*(?:how|what|when|where|who|whom|whose|which|why|is|are|can|could|does|do|did|"
+    r"should|must|will|would|has|have|may|might)\b",
+    re.IGNORECASE,
+)
+
+
+_ANY_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def asking_sentences(text: str, any_case: bool = False) -> list[str]:
+    """The sentences (or lines) of a message that ask something: they end with "?" or open
+    with a question word.  The story an officer tells first is not among them.  With
+    ``any_case`` a sentence may start in lower case, as officers type ("... now. can we ...")."""
+    if any_case:
+        sentences = [s for s in _ANY_SENTENCE_END.split(text) if s.strip()]
+    else:
+        sentences = split_sentences(text.replace("\n", " . ")) if text.strip() else []
+    return [s for s in sentences if s.rstrip().endswith("?") or _ASKING.search(s)]
+
+
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 STOPWORDS = frozenset(
     [

@@ -105,6 +105,9 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
         "can we get an SPO while the victim already has a non-mol?",
         "who can serve the SPO on him?",
         "what do I write in the application for my SPO?",
+        # what the suspect did is told, not asked: the ask is about the order
+        "he keeps asking her mates where she lives now. can we get an spo?",
+        "AP rang her sister asking where she lives now. Is that a breach of the ISPO?",
     ],
 )
 def test_questions_the_notes_answer_are_not_taken_for_those_requests(question: str) -> None:
