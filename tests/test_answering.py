@@ -138,6 +138,21 @@ def test_a_place_of_worship_or_a_shift_finds_the_rule_on_religion_and_work(
 
 
 @pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # officers' "conditions" are the order's terms: this quoted who can apply
+        ("what conditions can go on an spo?", "prohibit"),
+        # the notes' "conditions" are still the three for applying
+        ("what are the three conditions for an SPO?", "three conditions"),
+    ],
+)
+def test_conditions_means_the_terms_only_when_put_on_the_order(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    assert said in assistant.ask(question).sentences[0].text
+
+
+@pytest.mark.parametrize(
     ("item_id", "reason", "cites"),
     [
         ("D101", "other_order", "2.5"),
