@@ -98,8 +98,8 @@ class Glossary:
             if _is_abbreviation(term)
         ]
         self._long_forms = [
-            (term, re.compile(rf"\b{_term_pattern(expansion)}\b", re.IGNORECASE))
-            for term, expansion, _ in self._patterns
+            (term, short, re.compile(rf"\b{_term_pattern(expansion)}\b", re.IGNORECASE))
+            for term, expansion, short in self._patterns
         ]
 
     def expand(self, text: str) -> dict[str, str]:
@@ -118,23 +118,16 @@ class Glossary:
         10 years for "the max penalty for breaching a stalking protection order") unless
         it names the order the way they do.
         """
-        for term, long_form in self._long_forms:
-            if not _has_term(term, text):
-                text = long_form.sub(rf"{_escape_replacement(term)} (\g<0>)", text)
+        for term, short, long_form in self._long_forms:
+            if not short.search(text):
+                # sub() calls the lambda at once, inside this iteration
+                text = long_form.sub(lambda m: f"{term} ({m.group(0)})", text)  # noqa: B023
         return text
 
 
 def _is_abbreviation(term: str) -> bool:
     """Only short forms are expanded; a spelled-out term needs no help."""
     return any(c.isupper() for c in term[1:]) or bool(re.search(r"\d", term)) or len(term) <= 4
-
-
-def _escape_replacement(text: str) -> str:
-    return text.replace("\\", "\\\\")
-
-
-def _has_term(term: str, text: str) -> bool:
-    return bool(re.search(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", text, re.IGNORECASE))
 
 
 def _term_pattern(term: str) -> str:
@@ -238,11 +231,7 @@ class Retriever:
         expansions = self.glossary.expand(text)
         related = [g.add for g in related_terms() if g.pattern.search(text)]
         expanded = " ".join(
-            [
-                text,
-                *(f"({t}: {e})" for t, e in expansions.items()),
-                *(f"({r})" for r in related),
-            ]
+            [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
         # A follow-up is searched with the turn it leans on, but what it asks is its own: the
         # earlier question had its answer, and answering it again would push the follow-up's
