@@ -103,11 +103,7 @@ class Assistant:
         earlier = [check_question(h, limit).question for h in history]
         timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
-        refusal = (
-            checked.refusal
-            or self.scope.by_pattern(checked.question)
-            or self.scope.by_vocabulary(checked.question, retriever.snapshot)
-        )
+        refusal = checked.refusal or self.scope.by_words(checked.question, retriever.snapshot)
         retrieval: Retrieval | None = None
         if refusal:
             answer = self._refuse(checked, refusal, retriever)

@@ -136,6 +136,11 @@ class ScopePolicy:
         """The first intent whose patterns match and whose exceptions do not."""
         return by_pattern(self.intents, question)
 
+    def by_words(self, question: str, snapshot: IndexSnapshot) -> str | None:
+        """What the question's own words decline, before any search: an intent's patterns,
+        then words the notes never use."""
+        return self.by_pattern(question) or self.by_vocabulary(question, snapshot)
+
     def by_vocabulary(self, question: str, snapshot: IndexSnapshot) -> str | None:
         """Declined when most of its words are ones the notes never use ("how do I seize a
         car for no insurance?"): no passage can answer it, however close its best match.

@@ -261,11 +261,7 @@ def calibrate_scope(assistant: Assistant, retriever: Retriever, questions: Path)
     rows = []
     for item in items:
         checked = check_question(item.question, 2000)
-        fixed = (
-            checked.refusal
-            or scope.by_pattern(checked.question)
-            or scope.by_vocabulary(checked.question, retriever.snapshot)
-        )
+        fixed = checked.refusal or scope.by_words(checked.question, retriever.snapshot)
         retrieval = retriever.retrieve(checked.question)
         best = retrieval.passages[0].chunk if retrieval.passages else None
         note = (
