@@ -21,6 +21,7 @@ from .citations import CheckedStream, cite
 from .composing import ExtractiveAnswerer
 from .embedding import Embedder, get_embedder
 from .errors import QuestionError, StoreUnavailable
+from .followups import fold
 from .guard import CheckedQuestion, check_question
 from .policy import paragraph_vocabulary
 from .retrieval import Retrieval, Retriever
@@ -103,7 +104,13 @@ class Assistant:
         earlier = [check_question(h, limit).question for h in history]
         timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
-        refusal = checked.refusal or self.scope.by_words(checked.question, retriever.snapshot)
+        # A follow-up is judged with the turns it leans on: "where?" is not an empty
+        # question and "does it drop off once the full hearing's done?" not an unrelated one.
+        folded = fold(checked.question, earlier, self.settings.history_turns)
+        refusal = checked.refusal
+        if refusal == "empty" and folded.follow_up:
+            refusal = None
+        refusal = refusal or self.scope.by_words(folded.text, retriever.snapshot)
         retrieval: Retrieval | None = None
         if refusal:
             answer = self._refuse(checked, refusal, retriever)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .embedding import Embedder
+from .followups import fold, follow_up_policy
 from .policy import Scorer, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
@@ -24,12 +25,6 @@ from .store import IndexSnapshot
 from .text import asking_sentences, split_sentences, token_overlap, word_tokens
 
 GLOSSARY_ENTRY = re.compile(r"^(?P<term>[^—]{1,60}?)\s+—\s+(?P<expansion>[^.]+)\.")
-_FOLLOW_UP_START = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|then|ok(ay)?|same for|what if|is that|does that|"
-    r"can they|can it|how long|does it|is it)\b",
-    re.IGNORECASE,
-)
-_ANAPHORA = re.compile(r"\b(it|that|this|those|these|they|them|one|ones|same)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -138,19 +133,6 @@ def _term_pattern(term: str) -> str:
     return escaped
 
 
-def fold_history(question: str, history: list[str], turns: int) -> tuple[str, bool]:
-    """Prefix a follow-up with the earlier user turns it depends on."""
-    if not history or turns == 0:
-        return question, False
-    content = word_tokens(question)
-    follow_up = bool(_FOLLOW_UP_START.match(question)) or (
-        len(content) <= 6 and bool(_ANAPHORA.search(question))
-    )
-    if not follow_up:
-        return question, False
-    return " ".join([*history[-turns:], question]), True
-
-
 class Retriever:
     """Searches one index snapshot; cheap to build per snapshot, safe to share across threads."""
 
@@ -227,7 +209,8 @@ class Retriever:
     def query(self, question: str, history: list[str] | None = None) -> Query:
         """What is searched for ``question``: folded with the conversation, expanded, split."""
         asked = self.glossary.abbreviate(focus(question))
-        text, follow_up = fold_history(asked, history or [], self.settings.history_turns)
+        folded = fold(asked, history or [], self.settings.history_turns)
+        text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)
         related = [g.add for g in related_terms() if g.pattern.search(text)]
         expanded = " ".join(
@@ -236,7 +219,7 @@ class Retriever:
         # A follow-up is searched with the turn it leans on, but what it asks is its own: the
         # earlier question had its answer, and answering it again would push the follow-up's
         # answer ("and what if he goes abroad?") under a repeat of the last one.
-        parts = question_parts(asked if follow_up else text)
+        parts = question_parts(folded.asked)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
         return Query(searched, parts, expansions, related, follow_up)
 
@@ -370,7 +353,7 @@ def question_parts(question: str) -> list[str]:
     if not 1 < len(parts) <= 4:
         return [question]
     for i in range(1, len(parts)):
-        if _ANAPHORA.search(parts[i]) and len(word_tokens(parts[i])) < 3:
+        if follow_up_policy().leaning.search(parts[i]) and len(word_tokens(parts[i])) < 3:
             parts[i] = f"{parts[i - 1]}: {parts[i]}"
     return parts
 
