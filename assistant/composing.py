@@ -24,7 +24,7 @@ import numpy as np
 
 from .citations import cite
 from .guard import CheckedQuestion
-from .policy import Scorer, paragraph_vocabulary, read_yaml, sentence_scorer
+from .policy import Scorer, narrowing, paragraph_vocabulary, read_yaml, sentence_scorer
 from .retrieval import Passage, Retrieval, Retriever
 from .schema import Answer, AnswerSentence, Citation
 from .settings import Settings
@@ -160,9 +160,11 @@ class ExtractiveAnswerer:
         best_cos = to_part.max(axis=0)
         best_coverage = [max(c[j] for c in coverage) for j in range(len(parts))]
         types = [[q.search(part) is not None for q, _ in _cutting().types] for part in parts]
+        narrowed = narrowing()
         for i, unit in enumerate(units):
             chunk = unit.passage.chunk
             other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
+            narrowed_away = narrowed.away(retrieval.query, chunk.text)
             for j, _part in enumerate(parts):
                 asked = [t for t, wanted in zip(_cutting().types, types[j], strict=True) if wanted]
                 features = {
@@ -186,6 +188,8 @@ class ExtractiveAnswerer:
                 probability = self.scorer.probability(features)
                 if other_role:
                     probability *= self.settings.audience_weight
+                if narrowed_away:
+                    probability *= narrowed.weight
                 unit.features.append(features)
                 unit.probabilities.append(probability)
         return units

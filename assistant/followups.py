@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import SettingsError
-from .policy import read_yaml
+from .policy import alternation, read_yaml, whole_words
 from .text import word_tokens
 
 
@@ -51,17 +51,8 @@ class Folded:
     follow_up: bool
 
 
-def _words(forms: list[str]) -> str:
-    ordered = sorted((str(f).lower() for f in forms), key=len, reverse=True)
-    return "|".join(re.escape(f).replace("\\ ", r"\s+") for f in ordered)
-
-
-def _whole(forms: list[str]) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{_words(forms)})(?![\w-])", re.IGNORECASE)
-
-
 def _opening(forms: list[str]) -> re.Pattern[str]:
-    return re.compile(rf"^\s*(?:{_words(forms)})\b", re.IGNORECASE)
+    return re.compile(rf"^\s*(?:{alternation(forms)})\b", re.IGNORECASE)
 
 
 @functools.cache
@@ -74,10 +65,10 @@ def follow_up_policy() -> FollowUpPolicy:
             raise SettingsError(
                 f"policy file followups.yaml: swap set {number} needs two or more alternatives"
             )
-        sets.append(tuple(Alternative(str(forms[0]), _whole(forms)) for forms in entry))
+        sets.append(tuple(Alternative(str(forms[0]), whole_words(forms)) for forms in entry))
     return FollowUpPolicy(
         _opening(data["starts"]),
-        _whole(data["leaning_words"]),
+        whole_words(data["leaning_words"]),
         int(data["leaning_max_words"]),
         int(data["short_words"]),
         int(swap["extra_words"]),

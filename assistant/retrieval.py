@@ -18,7 +18,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .followups import fold, follow_up_policy
-from .policy import Scorer, passage_scorer, related_terms
+from .policy import Scorer, narrowing, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
 from .store import IndexSnapshot
@@ -232,7 +232,9 @@ class Retriever:
         each paragraph answers, and BM25 over the paragraph with its headings and questions.
         A candidate's features are its best value over the texts, so each part of a two-part
         question brings its own paragraphs; ``assistant/policy/weights.yaml`` turns them
-        into a probability that the paragraph answers the question.
+        into a probability that the paragraph answers the question.  A paragraph on another
+        kind of order than the one asked about ("interim", ``narrowing.yaml``) reads much like
+        the right one to every signal, so its probability is cut.
         """
         s = self.settings
         asks: dict[str, float] = {}
@@ -263,6 +265,7 @@ class Retriever:
         chunks = [self.snapshot.by_id[c] for c in ids]
         cosines = self.sentence_vectors([c.embed_text for c in chunks]) @ vectors.T
         scale = len(searched) * (s.dense_weight + s.ask_weight + s.bm25_weight) / (s.rrf_k + 1)
+        narrowed = narrowing()
         found: list[Candidate] = []
         for i, (chunk_id, chunk) in enumerate(zip(ids, chunks, strict=True)):
             features = {
@@ -278,6 +281,8 @@ class Retriever:
             probability = self.scorer.probability(features)
             if audience and chunk.audiences and audience not in chunk.audiences:
                 probability *= s.audience_weight
+            if narrowed.away(searched[0], chunk.text):
+                probability *= narrowed.weight
             found.append(Candidate(chunk, features, probability))
         return found
 

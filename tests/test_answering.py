@@ -238,6 +238,21 @@ def test_follow_ups_use_the_conversation(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # quoted the full-SPO paragraph first: to every signal it reads like the interim one
+        ("who can apply to vary or discharge an interim SPO?", "interim-orders"),
+        ("who can apply to vary or discharge an SPO?", "variation-renewal-discharge"),
+    ],
+)
+def test_a_question_about_one_kind_of_order_is_answered_about_that_kind(
+    assistant: Assistant, question: str, quoted: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.citations[0].doc_id == quoted, answer.text
+
+
+@pytest.mark.parametrize(
     ("earlier", "follow_up", "said"),
     [
         ("when was the first SPO granted?", "where?", "Brighton"),

@@ -142,13 +142,52 @@ def related_terms() -> tuple[RelatedGroup, ...]:
             raise SettingsError(
                 f"policy file related_terms.yaml: group {number} needs 'when' and 'add'"
             )
-        alternatives = "|".join(
-            re.escape(w).replace("\\ ", r"\s+") for w in sorted(when, key=len, reverse=True)
-        )
-        groups.append(
-            RelatedGroup(when, add, re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I))
-        )
+        groups.append(RelatedGroup(when, add, whole_words(list(when))))
     return tuple(groups)
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """Kinds a question can be narrowed to (``narrowing.yaml``)."""
+
+    weight: float
+    sets: tuple[tuple[re.Pattern[str], ...], ...]
+
+    def away(self, question: str, text: str) -> bool:
+        """The question names one kind of a set only, the paragraph another kind only."""
+        for kinds in self.sets:
+            asked = [kind.search(question) is not None for kind in kinds]
+            if sum(asked) != 1:
+                continue
+            said = [kind.search(text) is not None for kind in kinds]
+            if any(said) and not said[asked.index(True)]:
+                return True
+        return False
+
+
+@functools.cache
+def narrowing() -> Narrowing:
+    data = read_yaml("narrowing.yaml")
+    weight = float(data["weight"])
+    if not 0.0 <= weight <= 1.0:
+        raise SettingsError("policy file narrowing.yaml: weight must be between 0 and 1")
+    sets = []
+    for number, entry in enumerate(data["sets"], 1):
+        if len(entry) < 2 or not all(entry):
+            raise SettingsError(f"policy file narrowing.yaml: set {number} needs two or more kinds")
+        sets.append(tuple(whole_words(kind) for kind in entry))
+    return Narrowing(weight, tuple(sets))
+
+
+def alternation(forms: list[str]) -> str:
+    """Forms as one regex alternation, longest first, any run of spaces where they have one."""
+    ordered = sorted((str(f).lower() for f in forms), key=len, reverse=True)
+    return "|".join(re.escape(f).replace("\\ ", r"\s+") for f in ordered)
+
+
+def whole_words(forms: list[str]) -> re.Pattern[str]:
+    """Any of the forms as whole words, case-insensitive ("ISPO" but not "ISPOs-list")."""
+    return re.compile(rf"(?<![\w-])(?:{alternation(forms)})(?![\w-])", re.IGNORECASE)
 
 
 PASSAGE_FEATURES = ("dense", "dense_whole", "ask", "bm25", "rrf", "glossary")
