@@ -126,14 +126,22 @@ def test_questions_in_other_words_find_the_paragraph_that_answers(
     assert (doc_id, para) in cited, (answer.text, cited)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Before related_terms.yaml's group this quoted the three conditions for applying.
+        "AP works nights and goes to mosque on fridays, do the spo conditions have to fit round that",
+        # These two quoted what an SPO can prohibit or require.
+        "do the spo conditions have to fit round his work",
+        "does the spo have to work round his job hours",
+    ],
+)
 def test_a_place_of_worship_or_a_shift_finds_the_rule_on_religion_and_work(
-    assistant: Assistant,
+    assistant: Assistant, question: str
 ) -> None:
-    # Officers name the mosque and the night shift; the notes state the rule in the abstract.
-    # Before related_terms.yaml's group this quoted the three conditions for applying.
-    answer = assistant.ask(
-        "AP works nights and goes to mosque on fridays, do the spo conditions have to fit round that"
-    )
+    # Officers name the mosque, the night shift or his job; the notes state the rule in the
+    # abstract.
+    answer = assistant.ask(question)
     assert "religious beliefs" in answer.sentences[0].text, answer.text
 
 
@@ -544,3 +552,19 @@ def test_a_new_paragraph_without_written_questions_is_judged_by_its_text(
     found = {c.chunk.doc_id: c for c in retriever.candidates(query.searched, vectors)}
     assert found["briefing"].features["ask"] == found["briefing"].features["dense"] > 0.5
     assert found["noted"].features["ask"] > 0.5
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # "section 4A" quoted the offence's definition and never its maximum
+        ("whats the max for section 4A stalking", "10 years"),
+        ("and 4A?", "10 years"),
+    ],
+)
+def test_an_offence_named_by_its_section_is_searched_as_the_notes_name_it(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    history = ["whats the max for s2A stalking"] if question.startswith("and") else []
+    answer = assistant.ask(question, history)
+    assert said in answer.sentences[0].text, answer.text

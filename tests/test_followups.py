@@ -20,7 +20,7 @@ from assistant.followups import fold, follow_up_policy, swap
         ("who can apply to vary an spo?", "and to discharge it?", "who can apply to discharge an"),
         ("can the defendant appeal an SPO?", "and the police?", "can the police appeal an SPO?"),
         ("max sentence for breach in the crown court?", "and at mags", "in the magistrates' court"),
-        ("whats the max for s2A stalking", "and 4A?", "whats the max for section 4A stalking"),
+        ("whats the max for s2A stalking", "and 4A?", "whats the max for s4A stalking"),
         ("how long to notify a new address?", "same for a new name?", "to notify a name?"),
     ],
 )
