@@ -559,10 +559,12 @@ def test_a_new_paragraph_without_written_questions_is_judged_by_its_text(
     [
         # "section 4A" quoted the offence's definition and never its maximum
         ("whats the max for section 4A stalking", "10 years"),
+        # quoted the notification offences' penalty before their offence codes
+        ("whats the pnld code for fail to notify", "H20165"),
         ("and 4A?", "10 years"),
     ],
 )
-def test_an_offence_named_by_its_section_is_searched_as_the_notes_name_it(
+def test_an_offence_is_answered_with_what_was_asked_of_it(
     assistant: Assistant, question: str, said: str
 ) -> None:
     history = ["whats the max for s2A stalking"] if question.startswith("and") else []

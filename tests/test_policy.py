@@ -299,6 +299,16 @@ ANSWER_TYPE_CASES = {
         # a year beside a noun is not a figure of SPOs
         ["By 2025 most forces reported that they audit SPOs."],
     ),
+    # the code type tells an offence code from the Victims' Code or a code of practice
+    "code": (
+        ["whats the pnld code for fail to notify", "what code do i use for breach of an spo"],
+        [
+            "what does the victims code say about updates?",
+            "which code of practice covers SPO evidence?",
+        ],
+        ["Code H20164 is breach of an SPO or an interim SPO (ISPO)."],
+        ["Breach of an SPO is an either-way offence under section 8 of the SPA 2019."],
+    ),
 }
 
 
