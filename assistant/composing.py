@@ -37,6 +37,7 @@ class _Cutting:
     announcing: re.Pattern[str]  # a sentence that announces the one after it
     types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
     stated: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # answered only in the notes' words
+    pinned: re.Pattern[str]  # details of a question a stated answer must also name
     asked_by_question: float  # ask similarity at which a background paragraph is asked for
     same_meaning: float  # cosine above which a unit repeats one already quoted
     same_words: float  # share of words above which it does
@@ -56,6 +57,7 @@ def _cutting() -> _Cutting:
         re.compile(str(data["announcing"]), flags),
         tuple(types.values()),
         tuple(types[name] for name in data["stated_or_declined"]),
+        re.compile(str(data["pinned_details"]), flags),
         float(data["asked_by_question"]),
         float(data["repeats"]["cosine"]),
         float(data["repeats"]["words"]),
@@ -265,13 +267,18 @@ class ExtractiveAnswerer:
         audience: str | None = None,
     ) -> Answer | None:
         """The cited answer, or None when the question asks for something (a fee, say) that
-        no quoted sentence states: the notes do not say, and the caller declines."""
+        no quoted sentence states, or states only for another year than the one asked about:
+        the notes do not say, and the caller declines."""
         units = self.score(checked.question, retrieval, retriever, audience)
         vectors = retriever.sentence_vectors([u.text for u in units])
         chosen = _join_neighbours(self.select(units, vectors))
-        quoted = " ".join(u.text for u in chosen)
-        for question, stated in _cutting().stated:
-            if question.search(checked.question) and not stated.search(quoted):
+        quoted = [sentence for unit in chosen for sentence in unit.sentences]
+        cutting = _cutting()
+        details = cutting.pinned.findall(checked.question)
+        for question, stated in cutting.stated:
+            if question.search(checked.question) and not any(
+                stated.search(s) and all(d in s for d in details) for s in quoted
+            ):
                 return None
         return render(checked, chosen)
 

@@ -359,6 +359,27 @@ def test_a_figure_the_notes_do_not_give_is_declined_and_one_they_give_is_quoted(
     assert not granted.refused and "78%" in granted.text, granted.text
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # each quoted the Met's or the country's first-year figure as if it were the answer
+        ("how many spos did the met get in 2023", None),
+        ("how many spos did essex police apply for in 2024", None),
+        ("what percentage of spo applications were refused in 2023", None),
+        # the year the notes give a figure for is answered with it
+        ("what % of spo applications were granted in 2021?", "78%"),
+    ],
+)
+def test_a_figure_for_a_year_the_notes_do_not_cover_is_declined(
+    assistant: Assistant, question: str, said: str | None
+) -> None:
+    answer = assistant.ask(question)
+    if said is None:
+        assert answer.refused and answer.refusal_reason == "not_found", answer.text
+    else:
+        assert not answer.refused and said in answer.sentences[0].text, answer.text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known gap: the sentences of breach para 2.2 (summary maximum) and interim-orders "
