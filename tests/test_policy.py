@@ -110,6 +110,9 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
             "out_of_scope",
         ),
         ("whats the email address for the PPU in west division", "force_specific"),
+        ("what time does westminster mags list spo applications", "force_specific"),
+        ("whats the email for urgent ispo applications at birmingham mags", "force_specific"),
+        ("what form number do we use for the spo application to court?", "force_specific"),
         ("how long can a detainee be held before review", "out_of_scope"),
         (
             "can I give him a s59 warning, he was doing antisocial driving outside hers",
@@ -125,6 +128,10 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
     "question",
     [
         "what do I write in the application to show the risk?",
+        "which court hears an SPO application?",
+        "what form must the police use to acknowledge a notification?",
+        "can the victim email the court about the SPO hearing?",
+        "when does the magistrates' court list an ISPO application - same day?",
         "does the victim have to write a statement for the SPO hearing?",
         "how do I put together an SPO application?",
         "can we apply for an SPO and a restraining order at the same time?",
