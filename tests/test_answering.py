@@ -591,3 +591,21 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
     history = ["whats the max for s2A stalking"] if question.startswith("and") else []
     answer = assistant.ask(question, history)
     assert said in answer.sentences[0].text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # declined as a sentencing assessment: no written question asked "is that a breach?"
+        ("the AP keeps ringing her up, is that a breach?", "contacting the victim by any means"),
+        # quoted the 3-day limit, never that notification is made in person
+        ("can the subject just ring up to tell us they've moved", "in person"),
+        ("can he just email his new address in?", "in person"),
+    ],
+)
+def test_everyday_words_for_contact_and_notifying_find_the_rule(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert said in answer.sentences[0].text, answer.text
