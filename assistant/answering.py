@@ -119,7 +119,7 @@ class Assistant:
             retrieval, retriever = self._retrieve(retriever, checked.question, earlier, audience)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            reason = self._out_of_scope(retrieval)
+            reason = self._out_of_scope(retrieval, checked.question)
             if reason:
                 answer = self._refuse(checked, reason, retriever, retrieval.vector)
             elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
@@ -177,7 +177,7 @@ class Assistant:
                 raise
             return fresh.retrieve(question, earlier, audience), fresh
 
-    def _out_of_scope(self, retrieval: Retrieval) -> str | None:
+    def _out_of_scope(self, retrieval: Retrieval, question: str) -> str | None:
         """Declined when the scope note answers it best, or an intent is clearly closer.
 
         The scope note's own paragraphs (and the questions written beside them) say what
@@ -186,7 +186,7 @@ class Assistant:
         scope_doc = self.settings.scope_doc_id
         best = retrieval.passages[0].chunk if retrieval.passages else None
         if best is not None and best.doc_id == scope_doc:
-            reason = self.scope.by_scope_note(best.paragraphs)
+            reason = self.scope.by_scope_note(best.paragraphs, question)
             if reason:
                 return reason
         in_scope = max(

@@ -42,11 +42,17 @@ class Intent:
     asked_only: bool = False  # patterns read only the sentences that ask, not the story
 
     def matches(self, question: str) -> bool:
+        text = self._read(question)
+        return any(p.search(text) for p in self.patterns) and not self.excepted(question)
+
+    def excepted(self, question: str) -> bool:
+        """Its ``unless`` says the question is not this kind of request, however it reads."""
+        text = self._read(question)
+        return any(u.search(text) for u in self.unless)
+
+    def _read(self, question: str) -> str:
         asked = " ".join(asking_sentences(question, any_case=True)) if self.asked_only else ""
-        text = asked or question
-        return any(p.search(text) for p in self.patterns) and not any(
-            u.search(text) for u in self.unless
-        )
+        return asked or question
 
 
 @dataclass(frozen=True)
@@ -162,9 +168,18 @@ class ScopePolicy:
                 )
             return self._vocabulary[1]
 
-    def by_scope_note(self, paragraphs: tuple[str, ...]) -> str | None:
-        """The intent whose scope-note paragraph is the question's best passage, if any."""
-        return next((k for k, i in self.intents.items() if set(i.cites) & set(paragraphs)), None)
+    def by_scope_note(self, paragraphs: tuple[str, ...], question: str) -> str | None:
+        """The intent whose scope-note paragraph is the question's best passage, if any and
+        unless the intent excepts the question ("does the Act cover Northern Ireland?" is
+        answered from the paragraph that declines Northern Irish law)."""
+        return next(
+            (
+                k
+                for k, i in self.intents.items()
+                if set(i.cites) & set(paragraphs) and not i.excepted(question)
+            ),
+            None,
+        )
 
     def by_meaning(self, vector: np.ndarray, in_scope: float) -> Decision:
         """Decline when an intent's examples are clearly closer than the notes are."""

@@ -265,7 +265,7 @@ def calibrate_scope(assistant: Assistant, retriever: Retriever, questions: Path)
         retrieval = retriever.retrieve(checked.question)
         best = retrieval.passages[0].chunk if retrieval.passages else None
         note = (
-            scope.by_scope_note(best.paragraphs)
+            scope.by_scope_note(best.paragraphs, checked.question)
             if best is not None and best.doc_id == doc
             else None
         )

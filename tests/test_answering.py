@@ -609,3 +609,24 @@ def test_everyday_words_for_contact_and_notifying_find_the_rule(
     answer = assistant.ask(question)
     assert not answer.refused, answer.text
     assert said in answer.sentences[0].text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("will the court make the spo indefinite or does it have to have an end date", "two years"),
+        (
+            "he's been going round her sisters to find out where the vic is, can the spo protect "
+            "the sister too",
+            "another person",
+        ),
+        # its best passage is the scope note's paragraph on Northern Irish law, which declined it
+        ("does the stalking protection act 2019 cover northern ireland", "Northern Ireland"),
+    ],
+)
+def test_questions_that_sound_like_declined_kinds_are_answered(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert said in answer.sentences[0].text, answer.text
