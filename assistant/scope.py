@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .embedding import Embedder
-from .policy import read_yaml
+from .policy import read_yaml, whole_words
 from .text import Vocabulary, asking_sentences
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class Unfamiliar:
     share: float  # least share of its words the notes never use
     least_words: int  # questions shorter than this are left to the other checks
     least_fuzzy: int  # words at least this long also count as used when one typo away
+    anchored_share: float  # the share needed when the question names the subject itself
+    anchors: re.Pattern[str]  # words that name it: SPO, stalking, breach ...
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ class ScopePolicy:
             float(raw["share"]),
             int(raw["least_words"]),
             int(raw["least_fuzzy"]),
+            float(raw["anchored_share"]),
+            whole_words([str(a) for a in raw["anchors"]]),
         )
         if self.unfamiliar.intent not in self.intents:
             raise ValueError(
@@ -153,7 +157,8 @@ class ScopePolicy:
         A typo of a word the notes use counts as used, and placeholders do not count."""
         rule = self.unfamiliar
         unknown, words = self.vocabulary(snapshot).unfamiliar(question)
-        if words >= rule.least_words and unknown >= rule.share * words:
+        share = rule.anchored_share if rule.anchors.search(question) else rule.share
+        if words >= rule.least_words and unknown >= share * words:
             return rule.intent
         return None
 

@@ -630,3 +630,17 @@ def test_questions_that_sound_like_declined_kinds_are_answered(
     answer = assistant.ask(question)
     assert not answer.refused, answer.text
     assert said in answer.sentences[0].text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # half their words are the officer's own, not the notes': declined as unrelated work
+        "jury cleared him of the 4a, vic panicking that the spo has gone with the case, has it",
+        "if our prep or disclosure is shoddy could the force end up footing the bill for his "
+        "legal fees on the spo?",
+    ],
+)
+def test_a_case_told_in_an_officers_words_is_answered(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text

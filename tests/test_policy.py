@@ -111,6 +111,11 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ),
         ("whats the email address for the PPU in west division", "force_specific"),
         ("will the court make the order against him next week", "case_decision"),
+        ("where is the spo template on the intranet", "force_specific"),
+        ("how do i add an spo warning marker on niche", "force_specific"),
+        ("how long do we keep the spo record on athena before it's weeded", "force_specific"),
+        ("can you draft the prohibitions for my job", "drafting"),
+        ("how long can a detainee be kept under PACE before charge", "out_of_scope"),
         ("can u find out where the vic is living now", "locate_victim"),
         ("what's the scottish equivalent of an spo", "jurisdiction"),
         ("what time does westminster mags list spo applications", "force_specific"),
@@ -131,6 +136,15 @@ def test_request_types_the_notes_cannot_answer_are_recognised(question: str, int
     "question",
     [
         "what do I write in the application to show the risk?",
+        "drafting conditions, want a stay away bit plus make him go on a course. does one order "
+        "cover both kinds or do i need seperate ones",
+        "is the spo hearing going to follow PACE and crim evidence rules on whats admissible?",
+        "theres two versions of the home office spo guidance on our intranet, which one am i "
+        "meant to be working off",
+        "will cps run an spo breach the same way they would a shpo or restraining order breach?",
+        "on niche which offence do i pick for breach of a stalking protection order?",
+        "storm log shows him following her and sat outside her work for hours, can i use that "
+        "for the acts bit of the spo",
         "will the court make the spo indefinite or does it have to have an end date",
         "he's been going round her sisters to find out where the vic is, can the spo protect "
         "the sister too",
@@ -166,6 +180,7 @@ def test_the_unfamiliar_words_rule_names_an_intent_and_leaves_room_for_context()
     rule = read_yaml("scope.yaml")["unfamiliar"]
     assert rule["intent"] in load_intents()
     assert 0.3 <= rule["share"] < 1 and rule["least_words"] >= 2 and rule["least_fuzzy"] >= 4
+    assert rule["share"] < rule["anchored_share"] <= 1 and rule["anchors"]
 
 
 @pytest.mark.parametrize(
