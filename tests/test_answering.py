@@ -140,9 +140,10 @@ def test_a_place_of_worship_or_a_shift_finds_the_rule_on_religion_and_work(
     assistant: Assistant, question: str
 ) -> None:
     # Officers name the mosque, the night shift or his job; the notes state the rule in the
-    # abstract.
+    # abstract (religion and work times in one paragraph, either may open the answer).
     answer = assistant.ask(question)
-    assert "religious beliefs" in answer.sentences[0].text, answer.text
+    first = answer.sentences[0].text
+    assert "religious beliefs" in first or "normally works" in first, answer.text
 
 
 @pytest.mark.parametrize(
@@ -644,3 +645,12 @@ def test_questions_that_sound_like_declined_kinds_are_answered(
 def test_a_case_told_in_an_officers_words_is_answered(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert not answer.refused, answer.text
+
+
+def test_a_case_the_notes_cite_is_answered_when_typed_in_lower_case(
+    assistant: Assistant,
+) -> None:
+    # "the malik case" was redacted as a person's name and the rest answered from nothing
+    answer = assistant.ask("what did the court decide in the malik case")
+    assert not any("Personal details" in n for n in answer.notices), answer.notices
+    assert "Malik" in answer.sentences[0].text, answer.text

@@ -124,3 +124,18 @@ def test_gold_questions_with_details_lose_them() -> None:
     p39 = redact(items["P39"])[0]
     for detail in ("Sarah Whitfield", "02/03/1991", "14 Example Road", "AN1 2BC", "07700 900123"):
         assert detail not in p39
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        # "the Malik" and "Malik case" are both kept phrases and overlap: the first found
+        # hid the second, and the case name was redacted as a person's
+        ("what did the court decide in the malik case", True),
+        ("whats the malik case about", True),
+        # the same surname as a person in the officer's case is still a name
+        ("suspect is Ahmed Malik from Leeds, can we get an spo", False),
+    ],
+)
+def test_overlapping_kept_phrases_are_each_kept(typed: str, kept: bool) -> None:
+    assert (redact(typed)[0] == typed) is kept

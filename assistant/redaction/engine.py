@@ -96,7 +96,9 @@ class Engine:
             kind.id: OperatorConfig("replace", {"new_value": kind.placeholder})
             for kind in policy.kinds.values()
         }
-        self.keep = policy.keep.pattern()
+        # every kept phrase wherever it starts, overlaps included: in "the malik case" both
+        # "the Malik" and "Malik case" are kept phrases, and a plain search takes only the first
+        self.keep = re.compile(rf"(?=({policy.keep.pattern().pattern}))")
         self.placeholders = re.compile(
             "|".join(re.escape(k.placeholder) for k in policy.kinds.values())
         )
@@ -106,7 +108,7 @@ class Engine:
         """Non-overlapping findings in text order; keep phrases and placeholders excluded."""
         with self.lock:
             raw: list[RecognizerResult] = self.analyzer.analyze(text=text, language="en")
-        kept = [m.span() for m in self.keep.finditer(text)]
+        kept = [m.span(1) for m in self.keep.finditer(text)]
         placed = [m.span() for m in self.placeholders.finditer(text)]
         spans = [
             (r.start, r.end, r.entity_type)
