@@ -276,8 +276,9 @@ class ExtractiveAnswerer:
         cutting = _cutting()
         details = cutting.pinned.findall(checked.question)
         for question, stated in cutting.stated:
-            if question.search(checked.question) and not any(
-                stated.search(s) and all(d in s for d in details) for s in quoted
+            giving = [s for s in quoted if stated.search(s)]
+            if question.search(checked.question) and (
+                not giving or not all(any(d in s for s in giving) for d in details)
             ):
                 return None
         return render(checked, chosen)

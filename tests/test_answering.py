@@ -369,6 +369,8 @@ def test_a_figure_the_notes_do_not_give_is_declined_and_one_they_give_is_quoted(
         ("what percentage of spo applications were refused in 2023", None),
         # the year the notes give a figure for is answered with it
         ("what % of spo applications were granted in 2021?", "78%"),
+        # two years, each given a figure in its own sentence
+        ("how many spos were issued in 2020 and what percentage were granted in 2021", "2021"),
     ],
 )
 def test_a_figure_for_a_year_the_notes_do_not_cover_is_declined(
