@@ -79,7 +79,7 @@ class Keep:
     terms: frozenset[str]
 
     def pattern(self) -> re.Pattern[str]:
-        phrases = "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True))
+        phrases = "|".join(_forms(p) for p in sorted(self.phrases, key=len, reverse=True))
         terms = "|".join(re.escape(t) for t in sorted(self.terms, key=len, reverse=True))
         return re.compile(rf"(?<!\w)(?:(?i:{phrases})|(?:{terms})(?:['’]?s)?)(?!\w)")
 
@@ -94,6 +94,19 @@ class Keep:
     @functools.cached_property
     def _single(self) -> frozenset[str]:
         return frozenset(p.lower() for p in self.phrases if " " not in p)
+
+
+_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]+) (\d{4})")
+
+
+def _forms(phrase: str) -> str:
+    """A kept phrase as a regex; a date the notes state also as officers type it ("20 jan
+    2020", "20th Jan. 2020"), or the day the Act came into force is redacted as a birthday."""
+    date = _DATE.fullmatch(phrase)
+    if date is None:
+        return re.escape(phrase)
+    day, month, year = date.groups()
+    return rf"{day}(?:st|nd|rd|th)?\s+(?:{month}|{month[:3]}\.?|{month[:4]}\.?)\s+{year}"
 
 
 @dataclass(frozen=True)
