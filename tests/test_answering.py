@@ -266,6 +266,8 @@ def test_a_question_about_one_kind_of_order_is_answered_about_that_kind(
     [
         ("when was the first SPO granted?", "where?", "Brighton"),
         ("whats s-dash", "how many qs?", "11 questions"),
+        # quoted that an SPO lasts longer than a DVPO
+        ("whats the minimum length of a full spo", "can it be longer?", "no statutory maximum"),
         ("which service supports high risk stalking victims?", "how do we refer?", "refer"),
         # declined as unrelated: two of its four words are not the notes' words
         (
