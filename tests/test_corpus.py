@@ -374,3 +374,16 @@ def test_gold_set_points_at_real_paragraphs():
             if doc_id not in paras or para not in paras[doc_id]:
                 errors.append(f"{GOLD.name}:{n}: {item.get('id')} points at missing paragraph {doc_id} {para}")
     assert not errors, "\n".join(errors)
+
+
+def test_no_sentence_points_to_another_paragraph_by_number() -> None:
+    """A quoted sentence stands alone in an answer, where "(see 1.2)" or "the station named
+    in 3.3" points nowhere: the notes state the point instead."""
+    pointer = re.compile(r"\(see \d+\.\d+\)|\b(?:named|set out|described|listed) in \d+\.\d+\b")
+    found = [
+        f"{path.name}: {line[:60]}"
+        for path in sorted(CORPUS.glob("*.md"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\d+\.\d+ ", line) and pointer.search(line)
+    ]
+    assert found == []
