@@ -210,12 +210,15 @@ def test_markdown_note(name):
     assert not errors, "\n".join(errors)
 
 
-LEANS_ON_THE_SENTENCE_BEFORE = re.compile(r"\b(?:instead|nevertheless|nonetheless)\b", re.I)
+LEANS_ON_THE_SENTENCE_BEFORE = re.compile(
+    r"\b(?:instead|nevertheless|nonetheless|therefore)\b", re.I
+)
 
 
 def test_every_sentence_can_be_quoted_alone():
     """The answerer quotes single sentences: one that contrasts with the sentence before it
-    ("An SPO subject is instead bound by ...") reads as a different rule without it."""
+    ("An SPO subject is instead bound by ...") reads as a different rule without it, and one
+    that concludes from it ("... is therefore 12 months") points back to what is not quoted."""
     leaning = [
         f"{name} {key}: {sentence[:70]!r}"
         for name, (_, paras, _) in PARSED.items()
