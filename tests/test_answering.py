@@ -658,3 +658,19 @@ def test_a_case_the_notes_cite_is_answered_when_typed_in_lower_case(
     answer = assistant.ask("what did the court decide in the malik case")
     assert not any("Personal details" in n for n in answer.notices), answer.notices
     assert "Malik" in answer.sentences[0].text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # quoted who can apply for an SPO ("terms apply" read as "apply for")
+        "do spo terms apply if he goes abroad",
+        # quoted the territorial rule, the one paragraph that spelled out "AP"
+        "if the AP goes to spain can he contact her from there without breaching",
+    ],
+)
+def test_terms_abroad_are_answered_with_what_the_notes_say_of_them(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert "outside the United Kingdom" in answer.sentences[0].text, answer.text
