@@ -606,6 +606,13 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         # quoted the 3-day limit, never that notification is made in person
         ("can the subject just ring up to tell us they've moved", "in person"),
         ("can he just email his new address in?", "in person"),
+        # quoted who may apply for an SPO in the first place
+        (
+            "AP has moved from our area to another force, who can apply to vary the spo now",
+            "vary, renew or discharge",
+        ),
+        # quoted only the new-name rule
+        ("does he have to tell us his address under the spo and how quick", "home address"),
     ],
 )
 def test_everyday_words_for_contact_and_notifying_find_the_rule(
