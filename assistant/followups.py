@@ -118,8 +118,10 @@ def swap(question: str, earlier: str, policy: FollowUpPolicy) -> str | None:
         others = [a for a in alternatives if a is not named[0] and a.pattern.search(result)]
         if len(others) != 1:
             continue
-        result = others[0].pattern.sub(named[0].says, result)
-        result = _with_article(result, named[0].says)
+        says = named[0].says
+        # backslashes doubled: the alternative is written in as it is, not read as a template
+        written = others[0].pattern.sub(says.replace("\\", "\\\\"), result)
+        result = _with_article(written, says)
         rest = named[0].pattern.sub(" ", rest)
     if result == earlier:
         return None
