@@ -613,19 +613,7 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ),
         # quoted only the new-name rule
         ("does he have to tell us his address under the spo and how quick", "home address"),
-    ],
-)
-def test_everyday_words_for_contact_and_notifying_find_the_rule(
-    assistant: Assistant, question: str, said: str
-) -> None:
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.text
-    assert said in answer.sentences[0].text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("question", "said"),
-    [
+        # these three sound like kinds the assistant declines and were declined
         ("will the court make the spo indefinite or does it have to have an end date", "two years"),
         (
             "he's been going round her sisters to find out where the vic is, can the spo protect "
@@ -636,7 +624,7 @@ def test_everyday_words_for_contact_and_notifying_find_the_rule(
         ("does the stalking protection act 2019 cover northern ireland", "Northern Ireland"),
     ],
 )
-def test_questions_that_sound_like_declined_kinds_are_answered(
+def test_officers_words_find_the_rule_and_are_not_declined(
     assistant: Assistant, question: str, said: str
 ) -> None:
     answer = assistant.ask(question)
