@@ -247,18 +247,19 @@ def test_follow_ups_use_the_conversation(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "quoted"),
+    ("question", "interim"),
     [
         # quoted the full-SPO paragraph first: to every signal it reads like the interim one
-        ("who can apply to vary or discharge an interim SPO?", "interim-orders"),
-        ("who can apply to vary or discharge an SPO?", "variation-renewal-discharge"),
+        ("who can apply to vary or discharge an interim SPO?", True),
+        ("who can apply to vary or discharge an SPO?", False),
     ],
 )
 def test_a_question_about_one_kind_of_order_is_answered_about_that_kind(
-    assistant: Assistant, question: str, quoted: str
+    assistant: Assistant, question: str, interim: bool
 ) -> None:
-    answer = assistant.ask(question)
-    assert answer.citations[0].doc_id == quoted, answer.text
+    first = assistant.ask(question).sentences[0].text
+    assert ("interim" in first.lower()) is interim, first
+    assert "vary, renew or discharge" in first, first
 
 
 @pytest.mark.parametrize(
