@@ -43,11 +43,13 @@ class Intent:
 
     def matches(self, question: str) -> bool:
         text = self._read(question)
-        return any(p.search(text) for p in self.patterns) and not self.excepted(question)
+        return any(p.search(text) for p in self.patterns) and not self._excepts(text)
 
     def excepted(self, question: str) -> bool:
         """Its ``unless`` says the question is not this kind of request, however it reads."""
-        text = self._read(question)
+        return self._excepts(self._read(question))
+
+    def _excepts(self, text: str) -> bool:
         return any(u.search(text) for u in self.unless)
 
     def _read(self, question: str) -> str:
