@@ -16,7 +16,7 @@ import pytest
 import yaml
 from docx import Document
 
-from assistant.text import split_sentences
+from assistant.text import STOPWORDS, split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -377,6 +377,50 @@ def test_gold_set_points_at_real_paragraphs():
             if doc_id not in paras or para not in paras[doc_id]:
                 errors.append(f"{GOLD.name}:{n}: {item.get('id')} points at missing paragraph {doc_id} {para}")
     assert not errors, "\n".join(errors)
+
+
+def _alike(a: str, b: str) -> bool:
+    """Two questions are one written from the other when they share 60% of their words and
+    60% of their content words (Jaccard): "what does DASH stand for" does not copy "what does
+    FOUR stand for?", though most of their words are the same."""
+    mine, theirs = (set(re.findall(r"[a-z0-9]+", s.lower())) for s in (a, b))
+    content = mine - STOPWORDS, theirs - STOPWORDS
+    return all(len(x & y) >= 0.6 * len(x | y) > 0 for x, y in ((mine, theirs), content))
+
+
+def test_no_written_question_copies_a_gold_question() -> None:
+    """The questions written beside a paragraph come from what it answers, never from the gold
+    set: a copied one scores the gold item, not the retrieval, and hides what officers' other
+    wordings would get."""
+    if not GOLD.exists():
+        pytest.skip("eval/questions.jsonl not present")
+    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
+    asks = [
+        (path.name, ask)
+        for path in sorted(CORPUS.glob("*.md"))
+        for block in re.findall(r"\nasks:\n((?:[ \t]+- .*\n)+)", path.read_text(encoding="utf-8"))
+        for ask in re.findall(r"- (.*)", block)
+    ]
+    assert len(asks) > 1000, "the asks blocks were not found"
+    copies = [
+        f"{name}: {ask!r} copies {item['id']}"
+        for name, ask in asks
+        for item in gold
+        if _alike(ask, item["question"])
+    ]
+    assert copies == []
+
+
+def test_copies_are_told_from_questions_on_one_topic() -> None:
+    assert _alike(
+        "order says until further order, is he stuck with it forever?",
+        "Order says 'until further order'. Is he stuck with it forever?",
+    )
+    assert _alike("does an SPO go on PNC", "does an SPO go on PNC?")
+    assert not _alike("what does DASH stand for", "what does FOUR stand for?")
+    assert not _alike(
+        "which court made the first SPO", "when and where was the first ever SPO made?"
+    )
 
 
 def test_no_sentence_points_to_another_paragraph_by_number() -> None:
