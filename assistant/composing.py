@@ -274,9 +274,12 @@ class ExtractiveAnswerer:
         chosen = _join_neighbours(self.select(units, vectors))
         quoted = [sentence for unit in chosen for sentence in unit.sentences]
         cutting = _cutting()
-        details = cutting.pinned.findall(checked.question)
+        details = [
+            (m.group(m.lastindex) if m.lastindex else m.group(0)).lower()
+            for m in cutting.pinned.finditer(checked.question)
+        ]
         for question, stated in cutting.stated:
-            giving = [s for s in quoted if stated.search(s)]
+            giving = [s.lower() for s in quoted if stated.search(s)]
             if question.search(checked.question) and (
                 not giving or not all(any(d in s for s in giving) for d in details)
             ):
