@@ -104,16 +104,6 @@ def _asked_for(passage: Passage) -> bool:
     return passage.rank == 0 or passage.ask >= _cutting().asked_by_question
 
 
-def asked_kinds(question: str) -> set[str]:
-    """Kinds quoted only on request (case reports, background) that this question asks for."""
-    lowered = question.lower()
-    return {
-        kind
-        for kind, words in paragraph_vocabulary().asked_for.items()
-        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
-    }
-
-
 class ExtractiveAnswerer:
     """Builds a quoted, cited answer from a retrieval; needs no language model."""
 
@@ -125,7 +115,8 @@ class ExtractiveAnswerer:
         self, question: str, retrieval: Retrieval, retriever: Retriever, audience: str | None
     ) -> list[Unit]:
         """Every quotable unit of the retrieved passages, with its features and probabilities."""
-        on_request = set(paragraph_vocabulary().asked_for) - asked_kinds(question)
+        vocabulary = paragraph_vocabulary()
+        on_request = set(vocabulary.asked_for) - vocabulary.asked_kinds(question)
         glossary = self.settings.glossary_doc_id
         units = [
             unit

@@ -49,6 +49,16 @@ class ParagraphVocabulary:
     asked_for: dict[str, tuple[str, ...]]  # kind -> words that ask for it
     audiences: dict[str, Audience]
 
+    def asked_kinds(self, question: str) -> set[str]:
+        """Kinds quoted only on request (definitions, case reports, background) that this
+        question asks for."""
+        lowered = question.lower()
+        return {
+            kind
+            for kind, words in self.asked_for.items()
+            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
+        }
+
 
 @functools.cache
 def paragraph_vocabulary() -> ParagraphVocabulary:
