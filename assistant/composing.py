@@ -41,6 +41,7 @@ class _Cutting:
     asked_by_question: float  # ask similarity at which a background paragraph is asked for
     same_meaning: float  # cosine above which a unit repeats one already quoted
     same_words: float  # share of words above which it does
+    part_contrast: float  # how much a part's pick is held back by its fit to the other parts
 
 
 @functools.cache
@@ -61,6 +62,7 @@ def _cutting() -> _Cutting:
         float(data["asked_by_question"]),
         float(data["repeats"]["cosine"]),
         float(data["repeats"]["words"]),
+        float(data["part_contrast"]),
     )
 
 
@@ -220,9 +222,15 @@ class ExtractiveAnswerer:
         def best(part: int, least: float) -> int | None:
             # A part that asks for a kind of answer (a period, a penalty...) is answered first
             # by a unit that gives one, when one clears the floor.
+            # A unit that fits another part as well as this one answers that part, so the
+            # other parts' fit is held against it: "what does FOUR stand for and what is the
+            # S-DASH used for" opens with FOUR, not with the S-DASH sentence that fits both.
             def key(i: int) -> tuple[bool, float]:
-                p, f = units[i].probabilities[part], units[i].features[part]
-                return (p >= floor and f["type_match"] > 0, p)
+                probabilities = units[i].probabilities
+                p, f = probabilities[part], units[i].features[part]
+                others = [q for k, q in enumerate(probabilities) if k != part]
+                held = cutting.part_contrast * sum(others) / len(others) if others else 0.0
+                return (p >= floor and f["type_match"] > 0, p - held)
 
             order = sorted(range(len(units)), key=key, reverse=True)
             return next(

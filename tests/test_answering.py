@@ -12,7 +12,9 @@ import pytest
 from conftest import CorpusMaker
 
 from assistant.answering import Assistant
-from assistant.retrieval import Glossary, Retriever, question_parts
+from assistant.composing import units_of
+from assistant.retrieval import Glossary, Passage, Retriever, question_parts
+from assistant.schema import Chunk
 from assistant.settings import Settings
 from assistant.store import live_snapshot
 
@@ -392,8 +394,8 @@ def test_a_figure_must_be_for_the_outcome_asked_about(
         ("what percentage of spo applications were refused in 2023", None),
         # the year the notes give a figure for is answered with it
         ("what % of spo applications were granted in 2021?", "78%"),
-        # two years, each given a figure in its own sentence
-        ("how many spos were issued in 2020 and what percentage were granted in 2021", "2021"),
+        # two years, each given a figure in its own sentence, the first ask's first
+        ("how many spos were issued in 2020 and what percentage were granted in 2021", "456"),
     ],
 )
 def test_a_figure_for_a_year_the_notes_do_not_cover_is_declined(
@@ -404,6 +406,7 @@ def test_a_figure_for_a_year_the_notes_do_not_cover_is_declined(
         assert answer.refused and answer.refusal_reason == "not_found", answer.text
     else:
         assert not answer.refused and said in answer.sentences[0].text, answer.text
+        assert "2021" in answer.text, answer.text
 
 
 @pytest.mark.xfail(
@@ -690,3 +693,37 @@ def test_terms_abroad_are_answered_with_what_the_notes_say_of_them(
 ) -> None:
     answer = assistant.ask(question)
     assert "outside the United Kingdom" in answer.sentences[0].text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # each opened with the sentence that answers the second ask, which fits both
+        ("what does FOUR stand for and what is the s-dash used for", "FOUR"),
+        ("can btp apply for an spo and does the area limit apply to them", "can apply"),
+    ],
+)
+def test_the_first_line_answers_the_first_ask(
+    assistant: Assistant, question: str, opening: str
+) -> None:
+    first = assistant.ask(question).text.splitlines()[0]
+    assert opening in first, first
+
+
+def test_a_sentence_announcing_conditions_is_quoted_with_them() -> None:
+    chunk = Chunk(
+        chunk_id="c#1.1",
+        doc_id="c",
+        title="T",
+        edition="",
+        effective_date="",
+        heading_path=("1 H",),
+        paragraphs=("1.1",),
+        page=None,
+        source_path="c.md",
+        text="An SPO can be sought where three conditions are met. The three conditions are: "
+        "acts, risk and necessity. The court decides.",
+        content_hash="h",
+    )
+    units = units_of(Passage(chunk, 1.0, 1.0, 0), sibling=False)
+    assert [len(u.sentences) for u in units] == [2, 1]
