@@ -36,6 +36,7 @@ class _Cutting:
     opener: re.Pattern[str]  # a sentence that leans on the one before it
     announcing: re.Pattern[str]  # a sentence that announces the one after it
     types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # (question, sentence) pairs
+    within: tuple[float, ...]  # per type: share of the best fit a unit giving it needs to lead
     stated: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # answered only in the notes' words
     pinned: re.Pattern[str]  # details of a question a stated answer must also name
     asked_by_question: float  # ask similarity at which a background paragraph is asked for
@@ -57,6 +58,7 @@ def _cutting() -> _Cutting:
         re.compile(rf"^(?:{'|'.join(re.escape(w) for w in words)})\b", flags),
         re.compile(str(data["announcing"]), flags),
         tuple(types.values()),
+        tuple(float(t.get("within", 0.0)) for t in data["answer_types"].values()),
         tuple(types[name] for name in data["stated_or_declined"]),
         re.compile(str(data["pinned_details"]), flags),
         float(data["asked_by_question"]),
@@ -154,14 +156,22 @@ class ExtractiveAnswerer:
         ]
         best_cos = to_part.max(axis=0)
         best_coverage = [max(c[j] for c in coverage) for j in range(len(parts))]
-        types = [[q.search(part) is not None for q, _ in _cutting().types] for part in parts]
+        cutting = _cutting()
+        types = [[q.search(part) is not None for q, _ in cutting.types] for part in parts]
         narrowed = narrowing()
         for i, unit in enumerate(units):
             chunk = unit.passage.chunk
             other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
             narrowed_away = narrowed.away(retrieval.query, chunk.text)
             for j, _part in enumerate(parts):
-                asked = [t for t, wanted in zip(_cutting().types, types[j], strict=True) if wanted]
+                asked = [
+                    (answer, within)
+                    for (_, answer), within, wanted in zip(
+                        cutting.types, cutting.within, types[j], strict=True
+                    )
+                    if wanted
+                ]
+                given = [within for answer, within in asked if answer.search(unit.text)]
                 features = {
                     "cos_part": float(to_part[i, j]),
                     "cos_whole": float(to_whole[i]),
@@ -177,7 +187,9 @@ class ExtractiveAnswerer:
                     "cos_gap": float(to_part[i, j] - best_cos[j]),
                     "coverage_gap": coverage[i][j] - best_coverage[j],
                     "type_asked": float(bool(asked)),
-                    "type_match": float(any(answer.search(unit.text) for _, answer in asked)),
+                    "type_match": float(bool(given)),
+                    # what share of the part's best fit this unit needs to lead (> 1: never)
+                    "type_needs": min(given, default=2.0),
                     "kind_rule": float(chunk.kind in ("rule", "procedure")),
                 }
                 probability = self.scorer.probability(features)
@@ -206,22 +218,27 @@ class ExtractiveAnswerer:
         cutting = _cutting()
 
         def redundant(i: int) -> bool:
-            # Sentences sharing their words but not their figures ("5 years" on indictment,
-            # "the general limit" summarily) say different things.
+            # Sentences sharing their words and their meaning but not their figures ("5 years"
+            # on indictment, "the general limit" summarily) say different things.
             a = units[i].text
             return any(
-                float(vectors[i] @ vectors[c]) > cutting.same_meaning
-                or (
-                    max(token_overlap(a, units[c].text), token_overlap(units[c].text, a))
+                _FIGURE.findall(a) == _FIGURE.findall(units[c].text)
+                and (
+                    float(vectors[i] @ vectors[c]) > cutting.same_meaning
+                    or max(token_overlap(a, units[c].text), token_overlap(units[c].text, a))
                     > cutting.same_words
-                    and _FIGURE.findall(a) == _FIGURE.findall(units[c].text)
                 )
                 for c in chosen
             )
 
         def best(part: int, least: float) -> int | None:
             # A part that asks for a kind of answer (a period, a penalty...) is answered first
-            # by a unit that gives one, when one clears the floor.
+            # by a unit that gives one, when one clears the floor, fits no other part better
+            # and, for a kind most sentences give (a yes or no: "can", "must"), fits nearly as
+            # well as the best unit: "... and is breaching an interim one the same offence?"
+            # is not answered by a sentence on the first ask's penalty that says "can".
+            top = max(u.probabilities[part] for u in units)
+
             # A unit that fits another part as well as this one answers that part, so the
             # other parts' fit is held against it: "what does FOUR stand for and what is the
             # S-DASH used for" opens with FOUR, not with the S-DASH sentence that fits both.
@@ -230,7 +247,8 @@ class ExtractiveAnswerer:
                 p, f = probabilities[part], units[i].features[part]
                 others = [q for k, q in enumerate(probabilities) if k != part]
                 held = cutting.part_contrast * sum(others) / len(others) if others else 0.0
-                return (p >= floor and f["type_match"] > 0, p - held)
+                typed = p >= max(floor, f["type_needs"] * top) and all(p >= q for q in others)
+                return (typed, p - held)
 
             order = sorted(range(len(units)), key=key, reverse=True)
             return next(
@@ -247,8 +265,24 @@ class ExtractiveAnswerer:
 
         for part in range(n_parts):
             pick = best(part, float("-inf") if part == 0 else floor)
-            if pick is not None and len(chosen) < limit:
-                chosen.append(pick)
+            if pick is None or len(chosen) >= limit:
+                continue
+            chosen.append(pick)
+            # The paragraph that gives the kind of answer asked for often gives it more than
+            # once (a maximum on indictment and one on summary conviction): its other
+            # sentences giving that kind come next, before other paragraphs.
+            if units[pick].features[part]["type_match"] > 0:
+                for i, unit in enumerate(units):
+                    if (
+                        len(chosen) < limit
+                        and i not in chosen
+                        and unit.passage is units[pick].passage
+                        and unit.features[part]["type_match"] > 0
+                        and unit.probabilities[part] >= floor
+                        and fits(i)
+                        and not redundant(i)
+                    ):
+                        chosen.append(i)
         overall = sorted(range(len(units)), key=lambda i: -max(units[i].probabilities))
         for i in overall:
             if len(chosen) >= limit:
