@@ -340,6 +340,25 @@ def test_question_parts_are_the_asks_each_readable_alone(question: str, parts: l
     assert question_parts(question) == parts
 
 
+@pytest.mark.parametrize(
+    ("question", "declined"),
+    [
+        ("would an spo be disclosed on a DBS check for a job with kids", True),
+        # a conviction question that mentions the DBS is answered from the notes
+        ("AP thinks the spo shows on his dbs as a conviction, is he convicted of anything?", False),
+    ],
+)
+def test_record_checks_are_declined_but_whether_it_is_a_conviction_is_answered(
+    assistant: Assistant, question: str, declined: bool
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused == declined, answer.text
+    if declined:
+        assert answer.refusal_reason == "records" and "disclosure unit" in answer.text
+    else:
+        assert "not a criminal conviction" in answer.text, answer.text
+
+
 def test_a_fee_the_notes_do_not_state_is_declined_not_padded(assistant: Assistant) -> None:
     answer = assistant.ask("how much does it cost to apply for an SPO at the magistrates?")
     assert answer.refused and answer.refusal_reason == "not_found", answer.text

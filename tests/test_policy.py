@@ -122,6 +122,8 @@ def test_scope_intents_are_complete_and_their_examples_are_not_excepted() -> Non
         ("whats the email for urgent ispo applications at birmingham mags", "force_specific"),
         ("what form number do we use for the spo application to court?", "force_specific"),
         ("how long can a detainee be held before review", "out_of_scope"),
+        ("will the spo come up when he has an enhanced dbs check for a new job", "records"),
+        ("how long do police retain records of an spo after discharge", "records"),
         (
             "can I give him a s59 warning, he was doing antisocial driving outside hers",
             "out_of_scope",
