@@ -387,26 +387,6 @@ def test_a_figure_the_notes_do_not_give_is_declined_and_one_they_give_is_quoted(
 @pytest.mark.parametrize(
     ("question", "said"),
     [
-        # the share of applications granted was quoted as the share breached or prosecuted
-        ("what % of SPOs end up breached?", None),
-        ("how many SPO breaches get prosecuted?", None),
-        ("what % of spo applications get refused", "5% were refused"),
-        ("how many SPO applications were withdrawn in 2021", "17% were withdrawn"),
-    ],
-)
-def test_a_figure_must_be_for_the_outcome_asked_about(
-    assistant: Assistant, question: str, said: str | None
-) -> None:
-    answer = assistant.ask(question)
-    if said is None:
-        assert answer.refused and answer.refusal_reason == "not_found", answer.text
-    else:
-        assert not answer.refused and said in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("question", "said"),
-    [
         # each quoted the Met's or the country's first-year figure as if it were the answer
         ("how many spos did the met get in 2023", None),
         ("how many spos did essex police apply for in 2024", None),
@@ -415,9 +395,15 @@ def test_a_figure_must_be_for_the_outcome_asked_about(
         ("what % of spo applications were granted in 2021?", "78%"),
         # two years, each given a figure in its own sentence, the first ask's first
         ("how many spos were issued in 2020 and what percentage were granted in 2021", "456"),
+        # the share of applications granted was quoted as the share breached or prosecuted
+        ("what % of SPOs end up breached?", None),
+        ("how many SPO breaches get prosecuted?", None),
+        # the outcome the notes give a figure for is answered with it
+        ("what % of spo applications get refused", "5% were refused"),
+        ("how many SPO applications were withdrawn in 2021", "17% were withdrawn"),
     ],
 )
-def test_a_figure_for_a_year_the_notes_do_not_cover_is_declined(
+def test_a_figure_for_another_year_or_outcome_is_declined(
     assistant: Assistant, question: str, said: str | None
 ) -> None:
     answer = assistant.ask(question)
