@@ -157,20 +157,21 @@ class ExtractiveAnswerer:
         best_cos = to_part.max(axis=0)
         best_coverage = [max(c[j] for c in coverage) for j in range(len(parts))]
         cutting = _cutting()
-        types = [[q.search(part) is not None for q, _ in cutting.types] for part in parts]
+        # per part, the kinds of answer it asks for: (how a sentence gives one, its `within`)
+        asked_by_part = [
+            [
+                (answer, within)
+                for (question, answer), within in zip(cutting.types, cutting.within, strict=True)
+                if question.search(part)
+            ]
+            for part in parts
+        ]
         narrowed = narrowing()
         for i, unit in enumerate(units):
             chunk = unit.passage.chunk
             other_role = bool(audience and chunk.audiences and audience not in chunk.audiences)
             narrowed_away = narrowed.away(retrieval.query, chunk.text)
-            for j, _part in enumerate(parts):
-                asked = [
-                    (answer, within)
-                    for (_, answer), within, wanted in zip(
-                        cutting.types, cutting.within, types[j], strict=True
-                    )
-                    if wanted
-                ]
+            for j, asked in enumerate(asked_by_part):
                 given = [within for answer, within in asked if answer.search(unit.text)]
                 features = {
                     "cos_part": float(to_part[i, j]),

@@ -48,16 +48,13 @@ class ParagraphVocabulary:
     kinds: dict[str, str]
     asked_for: dict[str, tuple[str, ...]]  # kind -> words that ask for it
     audiences: dict[str, Audience]
+    asking: dict[str, re.Pattern[str]]  # kind -> its words as one pattern, compiled at load
 
     def asked_kinds(self, question: str) -> set[str]:
         """Kinds quoted only on request (definitions, case reports, background) that this
         question asks for."""
         lowered = question.lower()
-        return {
-            kind
-            for kind, words in self.asked_for.items()
-            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words)
-        }
+        return {kind for kind, asking in self.asking.items() if asking.search(lowered)}
 
 
 @functools.cache
@@ -74,7 +71,11 @@ def paragraph_vocabulary() -> ParagraphVocabulary:
         str(k): Audience(str(k), str(v["label"]), str(v["description"]))
         for k, v in data["audiences"].items()
     }
-    return ParagraphVocabulary(kinds, asked_for, audiences)
+    asking = {
+        kind: re.compile("|".join(rf"\b{re.escape(w)}\b" for w in words))
+        for kind, words in asked_for.items()
+    }
+    return ParagraphVocabulary(kinds, asked_for, audiences, asking)
 
 
 NOTE_FIELDS = ("kind", "audience", "asks")
