@@ -13,6 +13,7 @@ from conftest import CorpusMaker
 
 from assistant.answering import Assistant
 from assistant.composing import units_of
+from assistant.policy import paragraph_vocabulary
 from assistant.retrieval import Glossary, Passage, Retriever, question_parts
 from assistant.schema import Chunk
 from assistant.settings import Settings
@@ -742,3 +743,31 @@ def test_a_sentence_announcing_conditions_is_quoted_with_them() -> None:
     )
     units = units_of(Passage(chunk, 1.0, 1.0, 0), sibling=False)
     assert [len(u.sentences) for u in units] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # opened with a sentence that only said "can" or "must" about the terms
+        ("do we have to ask the victim what conditions she wants in the order?", "victim's views"),
+        # answered with the general power to impose requirements, as if it said yes
+        ("can an spo make the subject wear a gps tag", "not settled"),
+        # opened with the DVPO comparison, which gives the SPO no length
+        ("how long does an spo last", "at least two years"),
+    ],
+)
+def test_the_first_line_is_the_rule_asked_about(
+    assistant: Assistant, question: str, opening: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and opening in answer.sentences[0].text, answer.text
+
+
+def test_a_definition_nobody_asked_for_is_not_quoted(assistant: Assistant) -> None:
+    """paragraphs.yaml asked_for: definitions are quoted when the question asks what a term
+    means, like case reports and background."""
+    answer = assistant.ask(str(_gold("D054")["question"]))  # first response at the scene
+    assert not answer.refused
+    # it quoted what SASH is for, a screening tool the question never named
+    assert "SASH" not in answer.text, answer.text
+    assert "definition" in paragraph_vocabulary().asked_kinds("what does DASH stand for?")
