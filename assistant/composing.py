@@ -43,6 +43,9 @@ class _Cutting:
     same_meaning: float  # cosine above which a unit repeats one already quoted
     same_words: float  # share of words above which it does
     part_contrast: float  # how much a part's pick is held back by its fit to the other parts
+    elsewhere_floor: float  # least fit of a further quote from a note not yet quoted
+    same_paragraph_floor: float  # least fit of a further quote from a paragraph quoted
+    asked_elsewhere: frozenset[str]  # kinds held only to the floor wherever asked for
 
 
 @functools.cache
@@ -65,6 +68,9 @@ def _cutting() -> _Cutting:
         float(data["repeats"]["cosine"]),
         float(data["repeats"]["words"]),
         float(data["part_contrast"]),
+        float(data["elsewhere_floor"]),
+        float(data["same_paragraph_floor"]),
+        frozenset(str(k) for k in data["asked_elsewhere"]),
     )
 
 
@@ -120,7 +126,8 @@ class ExtractiveAnswerer:
     ) -> list[Unit]:
         """Every quotable unit of the retrieved passages, with its features and probabilities."""
         vocabulary = paragraph_vocabulary()
-        on_request = set(vocabulary.asked_for) - vocabulary.asked_kinds(question)
+        asked_kinds = vocabulary.asked_kinds(question)
+        on_request = set(vocabulary.asked_for) - asked_kinds
         glossary = self.settings.glossary_doc_id
         units = [
             unit
@@ -192,6 +199,8 @@ class ExtractiveAnswerer:
                     # what share of the part's best fit this unit needs to lead (> 1: never)
                     "type_needs": min(given, default=2.0),
                     "kind_rule": float(chunk.kind in ("rule", "procedure")),
+                    # the question asks for this kind of paragraph ("has anyone ...": a case)
+                    "kind_asked": float(chunk.kind in asked_kinds),
                 }
                 probability = self.scorer.probability(features)
                 if other_role:
@@ -284,11 +293,28 @@ class ExtractiveAnswerer:
                         and not redundant(i)
                     ):
                         chosen.append(i)
+
+        # Further quotes pad more often than they inform when they come from a note the answer
+        # has not quoted: that note is about something else, so they must fit better, unless
+        # they are a kind asked for that other notes hold (a case report for "has anyone
+        # ...").  The rest of a paragraph already quoted most often completes it: needs less.
+        def least(i: int) -> float:
+            passage = units[i].passage
+            if any(units[c].passage is passage for c in chosen):
+                return min(floor, cutting.same_paragraph_floor)
+            elsewhere = all(units[c].passage.chunk.doc_id != passage.chunk.doc_id for c in chosen)
+            asked = (
+                units[i].features[0]["kind_asked"] and passage.chunk.kind in cutting.asked_elsewhere
+            )
+            if elsewhere and not asked:
+                return max(floor, cutting.elsewhere_floor)
+            return floor
+
         overall = sorted(range(len(units)), key=lambda i: -max(units[i].probabilities))
         for i in overall:
             if len(chosen) >= limit:
                 break
-            clears = max(units[i].probabilities) >= floor
+            clears = max(units[i].probabilities) >= least(i)
             if i not in chosen and clears and fits(i) and not redundant(i):
                 chosen.append(i)
         return [units[i] for i in chosen]

@@ -8,11 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CorpusMaker
 
 from assistant.answering import Assistant
-from assistant.composing import units_of
+from assistant.composing import ExtractiveAnswerer, Unit, units_of
 from assistant.policy import paragraph_vocabulary
 from assistant.retrieval import Glossary, Passage, Retriever, question_parts
 from assistant.schema import Chunk
@@ -771,3 +772,55 @@ def test_a_definition_nobody_asked_for_is_not_quoted(assistant: Assistant) -> No
     # it quoted what SASH is for, a screening tool the question never named
     assert "SASH" not in answer.text, answer.text
     assert "definition" in paragraph_vocabulary().asked_kinds("what does DASH stand for?")
+
+
+def _scripted_unit(doc: str, para: str, text: str, p: float, kind: str = "rule") -> Unit:
+    chunk = Chunk(
+        chunk_id=f"{doc}#{para}",
+        doc_id=doc,
+        title=doc,
+        edition="",
+        effective_date="",
+        heading_path=("1 H",),
+        paragraphs=(para,),
+        page=None,
+        source_path=f"{doc}.md",
+        text=text,
+        content_hash=f"{doc}{para}",
+        kind=kind,
+    )
+    features = {"type_needs": 2.0, "type_match": 0.0, "kind_asked": float(kind == "case")}
+    return Unit([text], Passage(chunk, 1.0, 1.0, 0), 0, False, [features], [p])
+
+
+def test_further_quotes_from_another_note_must_fit_better() -> None:
+    """A scripted scorer (fixed probabilities) drives each branch of the fill rule in
+    answers.yaml, which the real model cannot be steered into one at a time: a quote from a
+    note not yet quoted needs `elsewhere_floor`, unless it is a case report the question asks
+    for; the rest of a quoted paragraph needs only `same_paragraph_floor`."""
+    lead = _scripted_unit("duration", "1.1", "A full SPO lasts at least two years.", 0.9)
+    units = [
+        lead,
+        _scripted_unit("breach", "2.1", "Breach is an offence.", 0.3),
+        _scripted_unit("appeals", "2.1", "Appeals go to the Crown Court.", 0.45),
+        _scripted_unit("cases", "1.1", "A court made a ten-year SPO.", 0.25, kind="case"),
+        _scripted_unit("duration", "1.2", "The minimum runs from the day it is made.", 0.25),
+        _scripted_unit("duration", "1.1", "The court chooses which applies.", 0.15),
+    ]
+    units[-1].passage = lead.passage  # the lead paragraph's second sentence
+    vectors = np.eye(len(units))
+    chosen = ExtractiveAnswerer(Settings(answer_max_sentences=6)).select(units, vectors)
+    texts = [u.text for u in chosen]
+    assert "Breach is an offence." not in texts  # another note, under elsewhere_floor
+    assert "Appeals go to the Crown Court." in texts  # another note, above it
+    assert "A court made a ten-year SPO." in texts  # a case report asked for: floor only
+    assert "The minimum runs from the day it is made." in texts  # a note quoted: floor
+    assert "The court chooses which applies." in texts  # same paragraph, under the floor
+
+
+def test_an_answer_does_not_pad_with_other_notes(assistant: Assistant) -> None:
+    # "if he goes up to Glasgow ..." was answered with the UK-wide rule, then with the interim
+    # order's terms avoiding his religion and working times, from another note
+    answer = assistant.ask(str(_gold("D066")["question"]))
+    assert not answer.refused
+    assert len({c.doc_id for c in answer.citations}) == 1, answer.text
