@@ -186,6 +186,51 @@ def test_near_misses_are_declined_for_what_they_are(
 
 
 @pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # each was answered with the nearest SPO sentences before its pattern in scope.yaml
+        ("will the bench at Bromley grant our spo next week do you think", "case_decision"),
+        ("can you predict whether the AP will breach the order", "case_decision"),
+        ("tell me what sentence Jamie Cole will get for his breach", "case_decision"),
+        ("is our case strong enough to get an spo", "case_decision"),
+        ("write the MG3 for the breach by Tom Riley", "drafting"),
+        ("fill in the SPO application form for me for the job on 14/2", "drafting"),
+        ("compose a letter to the respondent telling him about the hearing", "drafting"),
+        ("which judge sits at Manchester mags on tuesdays", "force_specific"),
+        ("does the met have a dedicated SPO team and what's their email", "force_specific"),
+        ("how long will the court take to list our hearing in Cardiff", "force_specific"),
+        ("what are the stalking laws in jersey", "jurisdiction"),
+        ("how do I apply for a community protection notice for the AP", "other_order"),
+        # a fee or a count the notes do not give: "what's the fee", ISPOs, "last year"
+        ("what's the fee at Leeds mags for a civil complaint", "not_found"),
+        ("how many SPOs has Devon and Cornwall got this year", "not_found"),
+        ("how many ISPOs did Kent get last year", "not_found"),
+    ],
+)
+def test_requests_the_notes_cannot_meet_are_declined(
+    assistant: Assistant, question: str, reason: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.refusal_reason == reason, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # read as a prediction, a jurisdiction or a fee by the patterns above
+        "he committed stalking offences in spain before moving here, can we rely on them for "
+        "the spo",
+        "he's only ever sent her messages, will the bench go for exclusion zones and a curfew "
+        "too or do the terms have to match what hes actually done?",
+        "what is the difference between an spo and an injunction",
+        "what's the maximum sentence for breaching an spo",
+    ],
+)
+def test_questions_that_sound_like_those_are_answered(assistant: Assistant, question: str) -> None:
+    assert not assistant.ask(question).refused
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "how do I book a prisoner into custody with a translator?",
