@@ -327,23 +327,24 @@ class ExtractiveAnswerer:
         audience: str | None = None,
     ) -> Answer | None:
         """The cited answer, or None when the question asks for something (a fee, say) that
-        no quoted sentence states, or states only for another year than the one asked about:
-        the notes do not say, and the caller declines."""
+        no quoted sentence states, or states only for another year or thing than the one asked
+        about: the notes do not say, and the caller declines."""
         units = self.score(checked.question, retrieval, retriever, audience)
         vectors = retriever.sentence_vectors([u.text for u in units])
         chosen = _join_neighbours(self.select(units, vectors))
         quoted = [sentence for unit in chosen for sentence in unit.sentences]
         cutting = _cutting()
-        details = [
-            (m.group(m.lastindex) if m.lastindex else m.group(0)).lower()
-            for m in cutting.pinned.finditer(checked.question)
-        ]
-        for question, stated in cutting.stated:
-            giving = [s.lower() for s in quoted if stated.search(s)]
-            if question.search(checked.question) and (
-                not giving or not all(any(d in s for s in giving) for d in details)
-            ):
-                return None
+        # each part of "how many in 2020 and what share in 2021" pins its own details
+        parts = retrieval.parts if len(retrieval.parts) > 1 else [checked.question]
+        for part in parts:
+            details = [
+                (m.group(m.lastindex) if m.lastindex else m.group(0)).lower()
+                for m in cutting.pinned.finditer(part)
+            ]
+            for question, stated in cutting.stated:
+                giving = [s.lower() for s in quoted if stated.search(s)]
+                if question.search(part) and not any(all(d in s for d in details) for s in giving):
+                    return None
         return render(checked, chosen)
 
 

@@ -205,6 +205,10 @@ def test_near_misses_are_declined_for_what_they_are(
         ("what's the fee at Leeds mags for a civil complaint", "not_found"),
         ("how many SPOs has Devon and Cornwall got this year", "not_found"),
         ("how many ISPOs did Kent get last year", "not_found"),
+        # an average time, opening hours, a count of something the notes never count
+        ("how long does it usually take the mags to decide an spo application", "not_found"),
+        ("what are the opening hours of the national stalking helpline", "not_found"),
+        ("how many stalking advocates are there in the uk", "not_found"),
     ],
 )
 def test_requests_the_notes_cannot_meet_are_declined(
@@ -223,6 +227,11 @@ def test_requests_the_notes_cannot_meet_are_declined(
         "he's only ever sent her messages, will the bench go for exclusion zones and a curfew "
         "too or do the terms have to match what hes actually done?",
         "what is the difference between an spo and an injunction",
+        # a case_decision example about "AP" and "his order" drew this one over the margin
+        "how many days does the AP have to notify after the order is served",
+        # counts and periods the notes give
+        "how many SPOs did the met get in its first year",
+        "how many sections does the statutory guidance have",
         "what's the maximum sentence for breaching an spo",
     ],
 )
