@@ -147,7 +147,6 @@ def unwrap(text: str) -> tuple[str, list[str]]:
             found.append("signature")
             continue
         kept_lines.append(line)
-    text = w.markers.sub(" ", "\n".join(kept_lines))
 
     def bracketed(match: re.Match[str]) -> str:
         if any(p.search(match.group(0)) for p in w.injection):
@@ -155,7 +154,9 @@ def unwrap(text: str) -> tuple[str, list[str]]:
             return "\n"
         return match.group(0)
 
-    text = w.bracketed.sub(bracketed, text)
+    # spans first: "[INST] ... [/INST]" is read whole before its tags are removed
+    text = w.bracketed.sub(bracketed, "\n".join(kept_lines))
+    text = w.markers.sub(" ", text)
     kept: list[str] = []
     for piece in _SENTENCE_OR_LINE.split(text):
         if not any(p.search(piece) for p in w.injection):
