@@ -212,7 +212,7 @@ class Retriever:
         folded = fold(asked, history or [], self.settings.history_turns)
         text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)
-        related = [g.add for g in related_terms() if g.pattern.search(text)]
+        related = [g.add for g in related_terms() if g.fires(text)]
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
@@ -289,7 +289,7 @@ class Retriever:
     def _with_expansions(self, text: str) -> str:
         """A part of the question with its own glossary and related-terms expansions."""
         extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
-        extra += [g.add for g in related_terms() if g.pattern.search(text)]
+        extra += [g.add for g in related_terms() if g.fires(text)]
         return " ".join([text, *extra])
 
     def _siblings(

@@ -28,9 +28,22 @@ from assistant.text import Vocabulary, within_one_edit
 
 def test_every_related_terms_group_fires_on_each_of_its_words() -> None:
     for group in related_terms():
+        company = f" and {group.also[0]}" if group.also else ""
         for word in group.when:
-            assert group.pattern.search(f"so he said {word} yesterday"), (word, group.add)
-        assert not group.pattern.search("zzzz qqqq"), group.add
+            assert group.fires(f"so he said {word} yesterday{company}"), (word, group.add)
+            for other in group.unless:
+                assert not group.fires(f"so he said {word} yesterday{company} {other}")
+        assert not group.fires("zzzz qqqq"), group.add
+
+
+def test_a_relative_to_protect_is_not_a_go_between() -> None:
+    """ "protect the sister" asks who the order can protect; "his sister passes messages" asks
+    about contact through her."""
+    fired = [g.add for g in related_terms() if g.fires("can the spo protect the sister too")]
+    assert fired and all("third parties" not in a for a in fired)
+    assert any("another person" in a for a in fired)
+    passes = [g.add for g in related_terms() if g.fires("his sister passes messages to her")]
+    assert any("third parties" in a for a in passes)
 
 
 def test_related_terms_match_whole_words_only() -> None:

@@ -140,6 +140,18 @@ class RelatedGroup:
     when: tuple[str, ...]
     add: str
     pattern: re.Pattern[str]
+    also: tuple[str, ...] = ()  # the group fires only if one of these is used too
+    unless: tuple[str, ...] = ()  # and never if one of these is
+    also_pattern: re.Pattern[str] | None = None
+    unless_pattern: re.Pattern[str] | None = None
+
+    def fires(self, text: str) -> bool:
+        """The question uses the group's words, in the company it needs."""
+        return (
+            self.pattern.search(text) is not None
+            and (self.also_pattern is None or self.also_pattern.search(text) is not None)
+            and (self.unless_pattern is None or self.unless_pattern.search(text) is None)
+        )
 
 
 @functools.cache
@@ -153,7 +165,19 @@ def related_terms() -> tuple[RelatedGroup, ...]:
             raise SettingsError(
                 f"policy file related_terms.yaml: group {number} needs 'when' and 'add'"
             )
-        groups.append(RelatedGroup(when, add, whole_words(list(when))))
+        also = tuple(str(w).lower() for w in entry.get("also") or ())
+        unless = tuple(str(w).lower() for w in entry.get("unless") or ())
+        groups.append(
+            RelatedGroup(
+                when,
+                add,
+                whole_words(list(when)),
+                also,
+                unless,
+                whole_words(list(also)) if also else None,
+                whole_words(list(unless)) if unless else None,
+            )
+        )
     return tuple(groups)
 
 
