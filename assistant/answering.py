@@ -102,15 +102,21 @@ class Assistant:
         limit = self.settings.max_question_chars
         checked = check_question(question, limit)
         earlier = [check_question(h, limit).question for h in history]
-        timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
+        # Shorthand is read as the words meant before anything reads the question; typos of
+        # the notes' words too, but only where a word decides whether the question is declined
+        # (the search already forgives one typo, and reads a corrected word differently).
+        speller = retriever.speller
+        checked.question = speller.correct(checked.question, typos=False)
+        earlier = [speller.correct(e, typos=False) for e in earlier]
+        timings["guard_ms"] = _ms(start)
         # A follow-up is judged with the turns it leans on: "where?" is not an empty
         # question and "does it drop off once the full hearing's done?" not an unrelated one.
         folded = fold(checked.question, earlier, self.settings.history_turns)
         refusal = checked.refusal
         if refusal == "empty" and folded.follow_up:
             refusal = None
-        refusal = refusal or self.scope.by_words(folded.text, retriever.snapshot)
+        refusal = refusal or self.scope.by_words(speller.correct(folded.text), retriever.snapshot)
         retrieval: Retrieval | None = None
         if refusal:
             answer = self._refuse(checked, refusal, retriever)
@@ -119,7 +125,7 @@ class Assistant:
             retrieval, retriever = self._retrieve(retriever, checked.question, earlier, audience)
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            reason = self._out_of_scope(retrieval, checked.question)
+            reason = self._out_of_scope(retrieval, speller.correct(checked.question))
             if reason:
                 answer = self._refuse(checked, reason, retriever, retrieval.vector)
             elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:

@@ -57,6 +57,15 @@ def _load_model(path: str) -> Any:
         return _models[path]
 
 
+@functools.cache
+def _whole_words(path: str) -> frozenset[str]:
+    vocab = Path(path) / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    lines = vocab.read_text(encoding="utf-8").split()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
+
+
 class Embedder(Embeddings):
     """A langchain ``Embeddings`` over the local model; vectors are unit length (cosine = dot)."""
 
@@ -74,6 +83,11 @@ class Embedder(Embeddings):
     @property
     def max_tokens(self) -> int:
         return int(self.model.max_seq_length)
+
+    def whole_words(self) -> frozenset[str]:
+        """The words the model's tokenizer holds whole: everyday English, which a speller
+        leaves as typed ("jumped", "speeding"), unlike a typo it splits ("apeals")."""
+        return _whole_words(self.path)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces plus the two special tokens; the tokenizer is not thread-safe."""

@@ -21,6 +21,7 @@ from .followups import fold, follow_up_policy
 from .policy import Scorer, narrowing, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
+from .spelling import Speller
 from .store import IndexSnapshot
 from .text import asking_sentences, split_sentences, token_overlap, word_tokens
 
@@ -148,6 +149,9 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id)
+        self.speller = Speller(
+            [t for c in snapshot.chunks for t in (c.embed_text, *c.asks)], embedder.whole_words()
+        )
         self._sentence_vectors: dict[str, np.ndarray] = {}
         self._sections: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
         frequency: dict[str, int] = {}

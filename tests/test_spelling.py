@@ -1,0 +1,76 @@
+"""Officers' shorthand and typos read as the notes' words (assistant/spelling.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import Assistant
+from assistant.settings import Settings
+from assistant.spelling import Speller, spelling_policy
+
+
+@pytest.fixture(scope="module")
+def assistant(live_settings: Settings) -> Assistant:
+    return Assistant(live_settings)
+
+
+NOTES = [
+    "Appeals go to the Crown Court. The conditions apply throughout the United Kingdom.",
+    "Notification must be made within 3 days. Relying on hearsay is allowed.",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("wat cort do spo apeals go 2", "what court do spo appeals go 2"),
+        ("do spo condtions aply in scotland", "do spo conditions apply in scotland"),
+        ("Apeals go where?", "Appeals go where?"),
+        # shorthand, whatever its case; numbers are counts as often as "for" and "to"
+        ("Hw long dose he hav", "how long does he have"),
+        ("he breached it 4 times in 2 years", "he breached it 4 times in 2 years"),
+        # everyday words, and their forms, are not typos of the notes' words
+        ("confirm by replying APPROVED", "confirm by replying APPROVED"),
+        ("her new bloke", "her new bloke"),
+        # names inside a sentence, words with digits or apostrophes, short words
+        ("AP is Tom Cole, he works at Tesco", "AP is Tom Cole, he works at Tesco"),
+        ("s 2(b) of the act", "s 2(b) of the act"),
+        ("he's got cort", "he's got court"),
+    ],
+)
+def test_typos_and_shorthand_are_read_as_the_words_meant(typed: str, read: str) -> None:
+    speller = Speller(NOTES, frozenset({"reply", "got", "long", "does"}))
+    assert speller.correct(typed) == read
+
+
+def test_without_typos_only_shorthand_is_read() -> None:
+    speller = Speller(NOTES)
+    assert speller.correct("wat cort do spo apeals go 2", typos=False) == (
+        "what cort do spo apeals go 2"
+    )
+
+
+def test_the_spelling_policy_reads_cleanly() -> None:
+    policy = spelling_policy()
+    assert policy.least_letters >= 3
+    assert all(k == k.lower() and " " not in k for k in policy.shorthand)
+    assert not set(policy.shorthand) & policy.keep
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # declined as off-topic: "hw", "dose" and "hav" are no words of the notes
+        ("hw long dose AP hav 2 notify", "must notify"),
+        # answered with the definition of an SPO
+        ("whos the applicnt for an spo", "chief officer"),
+        # answered with an SPO supplementing an investigation
+        ("how lng is a full spo 4", "at least two years"),
+    ],
+)
+def test_a_question_typed_in_shorthand_is_answered(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert said in answer.sentences[0].text, answer.text
