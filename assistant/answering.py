@@ -123,16 +123,20 @@ class Assistant:
         else:
             mark = time.perf_counter()
             retrieval, retriever = self._retrieve(retriever, checked.question, earlier, audience)
+            corrected = speller.correct(checked.question)
+            reason = self._declined(retrieval, corrected, checked)
+            if reason and corrected != checked.question:
+                # Before declining, the question is searched again with its typos corrected:
+                # "do spo condtions aply in scotland" reads like the Scottish examples.
+                again, retriever = self._retrieve(retriever, corrected, earlier, audience)
+                if not self._declined(again, corrected, checked):
+                    retrieval, reason, checked.question = again, None, corrected
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            reason = self._out_of_scope(retrieval, speller.correct(checked.question))
-            if reason:
+            if reason in ("injection", "not_found"):
+                answer = self._refuse(checked, reason, retriever)
+            elif reason:
                 answer = self._refuse(checked, reason, retriever, retrieval.vector)
-            elif retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
-                # Once an injection is set aside, a remainder the notes do not answer means
-                # the message was the injection.
-                unanswered = "injection" if "injection" in checked.set_aside else "not_found"
-                answer = self._refuse(checked, unanswered, retriever)
             elif self.settings.llm_backend != "none":
                 generated = self._generate(checked, retrieval)
                 yield from generated
@@ -182,6 +186,19 @@ class Assistant:
             if fresh is retriever:
                 raise
             return fresh.retrieve(question, earlier, audience), fresh
+
+    def _declined(
+        self, retrieval: Retrieval, question: str, checked: CheckedQuestion
+    ) -> str | None:
+        """Why the notes cannot answer it: a kind of request they decline, or nothing
+        close enough.  Once an injection is set aside, a remainder the notes do not answer
+        means the message was the injection."""
+        reason = self._out_of_scope(retrieval, question)
+        if reason:
+            return reason
+        if retrieval.top_dense < self.settings.refusal_threshold or not retrieval.passages:
+            return "injection" if "injection" in checked.set_aside else "not_found"
+        return None
 
     def _out_of_scope(self, retrieval: Retrieval, question: str) -> str | None:
         """Declined when the scope note answers it best, or an intent is clearly closer.

@@ -66,6 +66,9 @@ def test_the_spelling_policy_reads_cleanly() -> None:
         ("whos the applicnt for an spo", "chief officer"),
         # answered with an SPO supplementing an investigation
         ("how lng is a full spo 4", "at least two years"),
+        # declined as another jurisdiction's law: the search, reading the typed words, found
+        # it closer to the Scottish examples; read again corrected before declining
+        ("do spo condtions aply in scotland", "throughout the United Kingdom"),
     ],
 )
 def test_a_question_typed_in_shorthand_is_answered(
