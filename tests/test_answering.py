@@ -209,6 +209,13 @@ def test_near_misses_are_declined_for_what_they_are(
         ("how long does it usually take the mags to decide an spo application", "not_found"),
         ("what are the opening hours of the national stalking helpline", "not_found"),
         ("how many stalking advocates are there in the uk", "not_found"),
+        # a probe written after the ones above: 13 of 20 declined before these
+        ("need the wording for a no contact condition for my suspect Ryan Hale", "drafting"),
+        ("what room are SPO hearings in at Leeds mags", "force_specific"),
+        ("is there any chance the court will make it 10 years", "case_decision"),
+        ("how does a DAPO application work in the family court", "other_order"),
+        ("what's the average time for an SPO to be granted in London", "not_found"),
+        ("is the national stalking helpline open on bank holidays", "not_found"),
     ],
 )
 def test_requests_the_notes_cannot_meet_are_declined(
