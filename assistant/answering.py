@@ -104,11 +104,11 @@ class Assistant:
         earlier = [check_question(h, limit).question for h in history]
         retriever = self.retriever()
         # Shorthand is read as the words meant before anything reads the question; typos of
-        # the notes' words too, but only where a word decides whether the question is declined
-        # (the search already forgives one typo, and reads a corrected word differently).
+        # the notes' words where a word decides whether the question is declined, and for the
+        # search in a question with several (assistant/spelling.py).
         speller = retriever.speller
-        checked.question = speller.correct(checked.question, typos=False)
-        earlier = [speller.correct(e, typos=False) for e in earlier]
+        checked.question = speller.searched(checked.question)
+        earlier = [speller.searched(e) for e in earlier]
         timings["guard_ms"] = _ms(start)
         # A follow-up is judged with the turns it leans on: "where?" is not an empty
         # question and "does it drop off once the full hearing's done?" not an unrelated one.

@@ -50,9 +50,16 @@ def test_without_typos_only_shorthand_is_read() -> None:
     )
 
 
+def test_the_search_reads_typos_corrected_only_when_there_are_several() -> None:
+    speller = Speller(NOTES)
+    assert speller.searched("wat cort do spo apeals go 2") == "what court do spo appeals go 2"
+    # one typo the search forgives, and reads the typed word
+    assert speller.searched("wat do spo apeals go to") == "what do spo apeals go to"
+
+
 def test_the_spelling_policy_reads_cleanly() -> None:
     policy = spelling_policy()
-    assert policy.least_letters >= 3
+    assert policy.least_letters >= 3 and policy.search_typos >= 1
     assert all(k == k.lower() and " " not in k for k in policy.shorthand)
     assert not set(policy.shorthand) & policy.keep
 
@@ -66,6 +73,8 @@ def test_the_spelling_policy_reads_cleanly() -> None:
         ("whos the applicnt for an spo", "chief officer"),
         # answered with an SPO supplementing an investigation
         ("how lng is a full spo 4", "at least two years"),
+        # opened with who may apply for an SPO
+        ("wat cort do spo apeals go 2", "Crown Court"),
         # declined as another jurisdiction's law: the search, reading the typed words, found
         # it closer to the Scottish examples; read again corrected before declining
         ("do spo condtions aply in scotland", "throughout the United Kingdom"),
