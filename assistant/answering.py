@@ -102,6 +102,7 @@ class Assistant:
         limit = self.settings.max_question_chars
         checked = check_question(question, limit)
         earlier = [check_question(h, limit).question for h in history]
+        timings["guard_ms"] = _ms(start)
         retriever = self.retriever()
         # Shorthand is read as the words meant before anything reads the question; typos of
         # the notes' words where a word decides whether the question is declined, and for the
@@ -109,7 +110,6 @@ class Assistant:
         speller = retriever.speller
         checked.question = speller.searched(checked.question)
         earlier = [speller.searched(e) for e in earlier]
-        timings["guard_ms"] = _ms(start)
         # A follow-up is judged with the turns it leans on: "where?" is not an empty
         # question and "does it drop off once the full hearing's done?" not an unrelated one.
         folded = fold(checked.question, earlier, self.settings.history_turns)
