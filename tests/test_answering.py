@@ -234,6 +234,8 @@ def test_requests_the_notes_cannot_meet_are_declined(
         "he's only ever sent her messages, will the bench go for exclusion zones and a curfew "
         "too or do the terms have to match what hes actually done?",
         "what is the difference between an spo and an injunction",
+        # where an order may be served, not which custody suite a force uses
+        "can we serve the spo on him while he's in the custody suite?",
         # asks what a risk tool does, not to predict a case
         "does the S-DASH predict whether stalking will escalate to violence?",
         # a case_decision example about "AP" and "his order" drew this one over the margin
