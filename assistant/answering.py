@@ -133,9 +133,7 @@ class Assistant:
                     retrieval, reason, checked.question = again, None, corrected
             timings["retrieval_ms"] = _ms(mark)
             mark = time.perf_counter()
-            if reason in ("injection", "not_found"):
-                answer = self._refuse(checked, reason, retriever)
-            elif reason:
+            if reason:
                 answer = self._refuse(checked, reason, retriever, retrieval.vector)
             elif self.settings.llm_backend != "none":
                 generated = self._generate(checked, retrieval)

@@ -336,14 +336,14 @@ class ExtractiveAnswerer:
         cutting = _cutting()
         # each part of "how many in 2020 and what share in 2021" pins its own details
         parts = retrieval.parts if len(retrieval.parts) > 1 else [checked.question]
+        giving = [[s.lower() for s in quoted if stated.search(s)] for _, stated in cutting.stated]
         for part in parts:
             details = [
                 (m.group(m.lastindex) if m.lastindex else m.group(0)).lower()
                 for m in cutting.pinned.finditer(part)
             ]
-            for question, stated in cutting.stated:
-                giving = [s.lower() for s in quoted if stated.search(s)]
-                if question.search(part) and not any(all(d in s for d in details) for s in giving):
+            for (question, _), given in zip(cutting.stated, giving, strict=True):
+                if question.search(part) and not any(all(d in s for d in details) for s in given):
                     return None
         return render(checked, chosen)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from .errors import SettingsError
 from .policy import read_yaml
-from .text import within_one_edit
+from .text import OneTypoIndex
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\W*$")
@@ -78,10 +78,7 @@ class Speller:
         self.everyday = everyday | self.policy.keep
         words = (w for text in texts for w in re.findall(r"[a-z]+(?:['’][a-z]+)?", text.lower()))
         self.counts = Counter(w for w in words if w.isalpha())
-        self._by_length: dict[int, list[str]] = {}
-        for word in self.counts:
-            self._by_length.setdefault(len(word), []).append(word)
-        self._meant: dict[str, str] = {}  # a word already compared with every word
+        self._typos = OneTypoIndex(self.counts)
 
     def correct(self, question: str, typos: bool = True) -> str:
         """The question with shorthand, and with ``typos`` each misspelt word, read as the
@@ -135,14 +132,5 @@ class Speller:
 
     def meant(self, word: str) -> str | None:
         """The most used word of the notes one typo away from ``word``, if any."""
-        if word not in self._meant:
-            if len(self._meant) >= 10_000:  # a long-running server meets endless new words
-                self._meant.clear()
-            near = [
-                w
-                for n in (len(word) - 1, len(word), len(word) + 1)
-                for w in self._by_length.get(n, ())
-                if within_one_edit(word, w)
-            ]
-            self._meant[word] = max(near, key=lambda w: (self.counts[w], w), default="")
-        return self._meant[word] or None
+        near = self._typos.near(word)
+        return max(near, key=lambda w: (self.counts[w], w)) if near else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Abbreviations whose full stop does not end a sentence in legal and police prose.
 _NO_BREAK = (
@@ -250,6 +251,30 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+class OneTypoIndex:
+    """Words by length, to find those one typo away from a word without comparing it with
+    every word; each word asked about is remembered."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for word in words:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._near: dict[str, tuple[str, ...]] = {}
+
+    def near(self, token: str) -> tuple[str, ...]:
+        """The words one typo away from ``token``."""
+        if token not in self._near:
+            if len(self._near) >= 10_000:  # a long-running server meets endless new words
+                self._near.clear()
+            self._near[token] = tuple(
+                word
+                for n in (len(token) - 1, len(token), len(token) + 1)
+                for word in self._by_length.get(n, ())
+                if within_one_edit(token, word)
+            )
+        return self._near[token]
+
+
 class Vocabulary:
     """The words a set of texts uses, to tell a question about them from one about
     something else: a question whose words the guidance never uses is not about it."""
@@ -257,10 +282,7 @@ class Vocabulary:
     def __init__(self, texts: list[str], least_fuzzy: int) -> None:
         self.words = frozenset(t for text in texts for t in word_tokens(text))
         self.least_fuzzy = least_fuzzy  # shorter words must match exactly
-        self._by_length: dict[int, list[str]] = {}
-        for word in self.words:
-            self._by_length.setdefault(len(word), []).append(word)
-        self._near: dict[str, bool] = {}  # unknown tokens already compared with every word
+        self._typos = OneTypoIndex(self.words)
 
     def knows(self, token: str) -> bool:
         """Used by the texts, or one typo away from a word they use."""
@@ -268,15 +290,7 @@ class Vocabulary:
             return True
         if len(token) < self.least_fuzzy or token[0].isdigit():
             return False
-        if token not in self._near:
-            if len(self._near) >= 10_000:  # a long-running server meets endless new words
-                self._near.clear()
-            self._near[token] = any(
-                within_one_edit(token, word)
-                for n in (len(token) - 1, len(token), len(token) + 1)
-                for word in self._by_length.get(n, ())
-            )
-        return self._near[token]
+        return bool(self._typos.near(token))
 
     def unfamiliar(self, question: str) -> tuple[int, int]:
         """(words the texts never use, words) of a question.  Numbers, the redaction's
