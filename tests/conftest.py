@@ -30,6 +30,7 @@ for _name in [n for n in os.environ if n.startswith("SPO_")]:
 
 from assistant.embedding import Embedder, get_embedder  # noqa: E402
 from assistant.indexing import ingest  # noqa: E402
+from assistant.schema import Chunk  # noqa: E402
 from assistant.settings import Settings, load_settings  # noqa: E402
 
 
@@ -103,3 +104,22 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
         yield port
     finally:
         stop(proc)
+
+
+def make_chunk(doc_id: str, para: str, text: str, kind: str = "") -> Chunk:
+    """One paragraph as a chunk, for tests that need no ingest; its hash is its text's, so
+    the same text in two places is the same content."""
+    return Chunk(
+        chunk_id=f"{doc_id}#{para}",
+        doc_id=doc_id,
+        title="T",
+        edition="",
+        effective_date="",
+        heading_path=("1 H",),
+        paragraphs=(para,),
+        page=None,
+        source_path=f"{doc_id}.md",
+        text=text,
+        content_hash=f"h-{text}",
+        kind=kind,
+    )

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CorpusMaker
+from conftest import CorpusMaker, make_chunk
 
 from assistant.answering import Assistant
 from assistant.composing import ExtractiveAnswerer, Unit, units_of
 from assistant.policy import paragraph_vocabulary
 from assistant.retrieval import Glossary, Passage, Retriever, question_parts
-from assistant.schema import Chunk
 from assistant.settings import Settings
 from assistant.store import live_snapshot
 
@@ -725,6 +724,24 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ),
         # its best passage is the scope note's paragraph on Northern Irish law, which declined it
         ("does the stalking protection act 2019 cover northern ireland", "Northern Ireland"),
+        # opened with a sentence that only said "can" or "must" about the terms
+        ("do we have to ask the victim what conditions she wants in the order?", "victim's views"),
+        # answered with the general power to impose requirements, as if it said yes
+        ("can an spo make the subject wear a gps tag", "not settled"),
+        # opened with the DVPO comparison, which gives the SPO no length
+        ("how long does an spo last", "at least two years"),
+        # typed in shorthand and with typos (assistant/spelling.py):
+        # declined as off-topic: "hw", "dose" and "hav" are no words of the notes
+        ("hw long dose AP hav 2 notify", "must notify"),
+        # answered with the definition of an SPO
+        ("whos the applicnt for an spo", "chief officer"),
+        # answered with an SPO supplementing an investigation
+        ("how lng is a full spo 4", "at least two years"),
+        # opened with who may apply for an SPO
+        ("wat cort do spo apeals go 2", "Crown Court"),
+        # declined as another jurisdiction's law: the search, reading the typed words, found
+        # it closer to the Scottish examples; read again corrected before declining
+        ("do spo condtions aply in scotland", "throughout the United Kingdom"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(
@@ -790,40 +807,14 @@ def test_the_first_line_answers_the_first_ask(
 
 
 def test_a_sentence_announcing_conditions_is_quoted_with_them() -> None:
-    chunk = Chunk(
-        chunk_id="c#1.1",
-        doc_id="c",
-        title="T",
-        edition="",
-        effective_date="",
-        heading_path=("1 H",),
-        paragraphs=("1.1",),
-        page=None,
-        source_path="c.md",
-        text="An SPO can be sought where three conditions are met. The three conditions are: "
+    chunk = make_chunk(
+        "c",
+        "1.1",
+        "An SPO can be sought where three conditions are met. The three conditions are: "
         "acts, risk and necessity. The court decides.",
-        content_hash="h",
     )
     units = units_of(Passage(chunk, 1.0, 1.0, 0), sibling=False)
     assert [len(u.sentences) for u in units] == [2, 1]
-
-
-@pytest.mark.parametrize(
-    ("question", "opening"),
-    [
-        # opened with a sentence that only said "can" or "must" about the terms
-        ("do we have to ask the victim what conditions she wants in the order?", "victim's views"),
-        # answered with the general power to impose requirements, as if it said yes
-        ("can an spo make the subject wear a gps tag", "not settled"),
-        # opened with the DVPO comparison, which gives the SPO no length
-        ("how long does an spo last", "at least two years"),
-    ],
-)
-def test_the_first_line_is_the_rule_asked_about(
-    assistant: Assistant, question: str, opening: str
-) -> None:
-    answer = assistant.ask(question)
-    assert not answer.refused and opening in answer.sentences[0].text, answer.text
 
 
 def test_a_definition_nobody_asked_for_is_not_quoted(assistant: Assistant) -> None:
@@ -837,20 +828,7 @@ def test_a_definition_nobody_asked_for_is_not_quoted(assistant: Assistant) -> No
 
 
 def _scripted_unit(doc: str, para: str, text: str, p: float, kind: str = "rule") -> Unit:
-    chunk = Chunk(
-        chunk_id=f"{doc}#{para}",
-        doc_id=doc,
-        title=doc,
-        edition="",
-        effective_date="",
-        heading_path=("1 H",),
-        paragraphs=(para,),
-        page=None,
-        source_path=f"{doc}.md",
-        text=text,
-        content_hash=f"{doc}{para}",
-        kind=kind,
-    )
+    chunk = make_chunk(doc, para, text, kind)
     features = {"type_needs": 2.0, "type_match": 0.0, "kind_asked": float(kind == "case")}
     return Unit([text], Passage(chunk, 1.0, 1.0, 0), 0, False, [features], [p])
 

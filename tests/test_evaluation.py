@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_chunk
 
 from assistant import eval as eval_cli
 from assistant.embedding import Embedder
@@ -26,7 +27,6 @@ from assistant.evaluation import (
     stale_gold_items,
 )
 from assistant.matching import FactMatcher, agreement, covers, load_labels, missing_key_terms
-from assistant.schema import Chunk
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,22 +394,6 @@ def test_cli_writes_report_and_checks(
 # --- gold items that follow the corpus ------------------------------------------------------
 
 
-def _chunk(doc_id: str, para: str, text: str) -> Chunk:
-    return Chunk(
-        chunk_id=f"{doc_id}#{para}",
-        doc_id=doc_id,
-        title="T",
-        edition="",
-        effective_date="",
-        heading_path=("1 H",),
-        paragraphs=(para,),
-        page=None,
-        source_path=f"{doc_id}.md",
-        text=text,
-        content_hash=f"h-{text}",
-    )
-
-
 def test_stale_items_between_versions() -> None:
     items = [
         GoldItem("A", "q", [], True, [("breach", "1.1"), ("breach", "1.2")]),
@@ -418,15 +402,15 @@ def test_stale_items_between_versions() -> None:
         GoldItem("D", "q", [], True, [("breach", "9.9")]),
     ]
     before = [
-        _chunk("breach", "1.1", "old"),
-        _chunk("breach", "1.2", "same"),
-        _chunk("appeals", "1.1", "same"),
-        _chunk("gone", "1.1", "x"),
+        make_chunk("breach", "1.1", "old"),
+        make_chunk("breach", "1.2", "same"),
+        make_chunk("appeals", "1.1", "same"),
+        make_chunk("gone", "1.1", "x"),
     ]
     after = [
-        _chunk("breach", "1.1", "new"),
-        _chunk("breach", "1.2", "same"),
-        _chunk("appeals", "1.1", "same"),
+        make_chunk("breach", "1.1", "new"),
+        make_chunk("breach", "1.2", "same"),
+        make_chunk("appeals", "1.1", "same"),
     ]
     assert stale_between(items, before, after) == [
         ("A", "breach", "1.1", "changed"),
@@ -450,7 +434,7 @@ def test_stale_items_from_an_ingest_report() -> None:
         DocumentChange("appeals", "unchanged", "appeals.md"),
         DocumentChange("gone", "removed", "gone.md"),
     ]
-    chunks = [_chunk("breach", "1.1", "new"), _chunk("appeals", "1.1", "same")]
+    chunks = [make_chunk("breach", "1.1", "new"), make_chunk("appeals", "1.1", "same")]
     assert stale_from_report(items, report, chunks) == [
         ("A", "breach", "1.1", "changed (1 H)"),
         ("C", "gone", "1.1", "removed"),

@@ -1,18 +1,11 @@
-"""Officers' shorthand and typos read as the notes' words (assistant/spelling.py)."""
+"""Officers' shorthand and typos read as the notes' words (assistant/spelling.py).  How the
+assistant answers questions typed so is tested with the real parts in test_answering.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.settings import Settings
 from assistant.spelling import Speller, spelling_policy
-
-
-@pytest.fixture(scope="module")
-def assistant(live_settings: Settings) -> Assistant:
-    return Assistant(live_settings)
-
 
 NOTES = [
     "Appeals go to the Crown Court. The conditions apply throughout the United Kingdom.",
@@ -62,27 +55,3 @@ def test_the_spelling_policy_reads_cleanly() -> None:
     assert policy.least_letters >= 3 and policy.search_typos >= 1
     assert all(k == k.lower() and " " not in k for k in policy.shorthand)
     assert not set(policy.shorthand) & policy.keep
-
-
-@pytest.mark.parametrize(
-    ("question", "said"),
-    [
-        # declined as off-topic: "hw", "dose" and "hav" are no words of the notes
-        ("hw long dose AP hav 2 notify", "must notify"),
-        # answered with the definition of an SPO
-        ("whos the applicnt for an spo", "chief officer"),
-        # answered with an SPO supplementing an investigation
-        ("how lng is a full spo 4", "at least two years"),
-        # opened with who may apply for an SPO
-        ("wat cort do spo apeals go 2", "Crown Court"),
-        # declined as another jurisdiction's law: the search, reading the typed words, found
-        # it closer to the Scottish examples; read again corrected before declining
-        ("do spo condtions aply in scotland", "throughout the United Kingdom"),
-    ],
-)
-def test_a_question_typed_in_shorthand_is_answered(
-    assistant: Assistant, question: str, said: str
-) -> None:
-    answer = assistant.ask(question)
-    assert not answer.refused, answer.text
-    assert said in answer.sentences[0].text, answer.text
