@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.embedding import Embedder
 from assistant.spelling import Speller, spelling_policy
 
 NOTES = [
@@ -55,3 +56,12 @@ def test_the_spelling_policy_reads_cleanly() -> None:
     assert policy.least_letters >= 3 and policy.search_typos >= 1
     assert all(k == k.lower() and " " not in k for k in policy.shorthand)
     assert not set(policy.shorthand) & policy.keep
+
+
+def test_the_bundled_model_knows_everyday_words_whole(embedder: Embedder) -> None:
+    """The real tokenizer's vocabulary is what keeps "replying" from becoming "relying"."""
+    everyday = embedder.whole_words()
+    assert {"reply", "jumped", "speeding"} <= everyday
+    assert not {"apeals", "condtions", "replying"} & everyday
+    speller = Speller(NOTES, everyday)
+    assert speller.correct("confirm by replying, not apeals") == "confirm by replying, not appeals"
