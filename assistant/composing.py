@@ -149,15 +149,20 @@ class ExtractiveAnswerer:
         vectors = retriever.sentence_vectors([u.text for u in units])
         to_part = vectors @ part_vectors.T
         to_whole = vectors @ retrieval.vector
-        expansion = " ".join([*retrieval.expansions.values(), *retrieval.related])
+        # Each part is judged by its own expansions: "SASH" is not asked for by "DASH"'s.
+        if len(parts) > 1:
+            searched = [retriever.with_expansions(part) for part in parts]
+        else:
+            expansion = " ".join([*retrieval.expansions.values(), *retrieval.related])
+            searched = [f"{parts[0]} {expansion}"]
         top = max((p.score for p in retrieval.passages), default=1.0) or 1.0
         coverage = [
             [
                 retriever.term_coverage(
-                    f"{part} {expansion}",
+                    text,
                     f"{u.passage.chunk.title} {u.passage.chunk.section} {u.text}",
                 )
-                for part in parts
+                for text in searched
             ]
             for u in units
         ]

@@ -249,7 +249,7 @@ class Retriever:
         for i, (text, ask_hits, dense) in enumerate(
             zip(searched, ask_searches, dense_searches, strict=True)
         ):
-            keyword_query = text if i == 0 else self._with_expansions(text)
+            keyword_query = text if i == 0 else self.with_expansions(text)
             keyword = self.snapshot.keyword_search(keyword_query, s.candidate_k)
             top = keyword[0][1] if keyword else 1.0
             for chunk_id, score in keyword:
@@ -290,7 +290,7 @@ class Retriever:
             found.append(Candidate(chunk, features, probability))
         return found
 
-    def _with_expansions(self, text: str) -> str:
+    def with_expansions(self, text: str) -> str:
         """A part of the question with its own glossary and related-terms expansions."""
         extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
         extra += [g.add for g in related_terms() if g.fires(text)]
