@@ -215,6 +215,10 @@ def test_near_misses_are_declined_for_what_they_are(
         ("how does a DAPO application work in the family court", "other_order"),
         ("what's the average time for an SPO to be granted in London", "not_found"),
         ("is the national stalking helpline open on bank holidays", "not_found"),
+        # a distance or an amount: answered with "a set distance" or the breach offence before
+        ("what is the max exclusion zone distance a court will allow in an spo", "not_found"),
+        ("how many metres should the no approach condition be", "not_found"),
+        ("how much compensation can the victim get if he breaches the spo", "not_found"),
     ],
 )
 def test_requests_the_notes_cannot_meet_are_declined(
@@ -243,6 +247,9 @@ def test_requests_the_notes_cannot_meet_are_declined(
         "how many SPOs did the met get in its first year",
         "how many sections does the statutory guidance have",
         "what's the maximum sentence for breaching an spo",
+        # a distance, an amount of time: asked, not asked for a figure the notes lack
+        "can the SPO stop him coming within 100m of her",
+        "what's the amount of time he has to notify us after the order",
     ],
 )
 def test_questions_that_sound_like_those_are_answered(assistant: Assistant, question: str) -> None:
@@ -379,6 +386,13 @@ def test_multi_part_question_gets_each_part_answered(assistant: Assistant) -> No
     answer = assistant.ask(str(_gold("P17")["question"]))
     assert "maximum penalty" in answer.text.lower()
     assert "same offence" in answer.text.lower()
+
+
+def test_each_part_is_judged_by_its_own_abbreviations(assistant: Assistant) -> None:
+    # The DASH part's expansion ("Domestic Abuse, Stalking ...") once counted towards the
+    # SASH part too, so SASH's history was quoted instead of what it is used for.
+    answer = assistant.ask("what does the DASH cover? also what's SASH used for")
+    assert "separate stalking cases that need only a standard response" in answer.text
 
 
 @pytest.mark.parametrize(

@@ -361,14 +361,33 @@ def test_every_answer_type_the_answerer_must_find_stated_is_defined() -> None:
 ANSWER_TYPE_CASES = {
     # the amount type tells a question about a fee from one about how much evidence is needed
     "amount": (
-        ["how much is the court fee for an SPO application?", "how much does it cost to apply?"],
-        ["how much evidence do we need for an interim order?"],
+        [
+            "how much is the court fee for an SPO application?",
+            "how much does it cost to apply?",
+            "whats the victim surcharge amount on a breach conviction",
+        ],
+        [
+            "how much evidence do we need for an interim order?",
+            "what's the amount of time he has to notify us?",
+        ],
         ["There is no court fee for the application.", "The fee is £20."],
         [
             "The application is made to a magistrates' court.",
             # costs awarded against the police after a failed application are not a fee to apply
             "Magistrates ordered the police to pay about £17,500 in costs.",
         ],
+    ),
+    # the distance type tells a question about how far a zone reaches from one that asks
+    # whether a distance can be set at all; "within a set distance" gives no distance
+    "distance": (
+        [
+            "what's the max exclusion zone distance a court will allow?",
+            "how many metres should the no approach condition be",
+            "what radius do courts normally set?",
+        ],
+        ["can we put a no-approach distance on him?", "can he come within 100m of her?"],
+        ["The order kept him 200 metres from her home.", "The Act sets no maximum distance."],
+        ["An SPO can prohibit him from coming within a set distance of the victim."],
     ),
     # the count type tells a figure of SPOs from a year
     "count": (
