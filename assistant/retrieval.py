@@ -18,7 +18,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .followups import fold, follow_up_policy
-from .policy import Scorer, narrowing, passage_scorer, related_terms
+from .policy import Scorer, narrowing, paragraph_vocabulary, passage_scorer, related_terms
 from .schema import Chunk
 from .settings import Settings
 from .spelling import Speller
@@ -58,6 +58,7 @@ class Retrieval:
 @dataclass(frozen=True)
 class Query:
     searched: list[str]  # the expanded question, then each part (if several, or a follow-up)
+    keywords: str  # what the keyword search reads for the whole question
     parts: list[str]  # what the answer answers, in order
     expansions: dict[str, str]  # glossary abbreviations found -> their expansion
     related: list[str]  # related-terms text added
@@ -178,7 +179,7 @@ class Retriever:
         s = self.settings
         query = self.query(question, history)
         vectors = self.embedder.encode(query.searched)
-        candidates = self.candidates(query.searched, vectors, audience)
+        candidates = self.candidates(query, vectors, audience)
         ordered = sorted(candidates, key=lambda c: -c.probability)
         passages: list[Passage] = []
         for candidate in ordered:
@@ -223,12 +224,26 @@ class Retriever:
         # A follow-up is searched with the turn it leans on, but what it asks is its own: the
         # earlier question had its answer, and answering it again would push the follow-up's
         # answer ("and what if he goes abroad?") under a repeat of the last one.
+        # A spelled-out name matches every word of the paragraph that defines the term, so
+        # the keyword search reads it only for a term the question asks about, not one named
+        # in its story: "DASH done, what next?" is answered by the next step, not by what
+        # DASH stands for.
+        asking = " ".join(asking_sentences(text, any_case=True)) or text
+        defined = {
+            t: e
+            for t, e in expansions.items()
+            if paragraph_vocabulary().asks_what(t, text)
+            or re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", asking, re.IGNORECASE)
+        }
+        keywords = " ".join(
+            [text, *(f"({t}: {e})" for t, e in defined.items()), *(f"({r})" for r in related)]
+        )
         parts = question_parts(folded.asked)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
-        return Query(searched, parts, expansions, related, follow_up)
+        return Query(searched, keywords, parts, expansions, related, follow_up)
 
     def candidates(
-        self, searched: list[str], vectors: np.ndarray, audience: str | None = None
+        self, query: Query, vectors: np.ndarray, audience: str | None = None
     ) -> list[Candidate]:
         """Every paragraph any search found for the question or one of its parts, scored.
 
@@ -241,6 +256,7 @@ class Retriever:
         the right one to every signal, so its probability is cut.
         """
         s = self.settings
+        searched = query.searched
         asks: dict[str, float] = {}
         bm25: dict[str, float] = {}
         rrf: dict[str, float] = {}
@@ -249,7 +265,7 @@ class Retriever:
         for i, (text, ask_hits, dense) in enumerate(
             zip(searched, ask_searches, dense_searches, strict=True)
         ):
-            keyword_query = text if i == 0 else self.with_expansions(text)
+            keyword_query = query.keywords if i == 0 else self.with_expansions(text)
             keyword = self.snapshot.keyword_search(keyword_query, s.candidate_k)
             top = keyword[0][1] if keyword else 1.0
             for chunk_id, score in keyword:

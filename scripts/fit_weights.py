@@ -116,7 +116,7 @@ def passage_rows(
         question = check_question(item.question, 2000).question
         query = retriever.query(question)
         vectors = assistant.embedder.encode(query.searched)
-        for candidate in retriever.candidates(query.searched, vectors):
+        for candidate in retriever.candidates(query, vectors):
             rows.append([candidate.features[n] for n in PASSAGE_FEATURES])
             hit = any(
                 candidate.chunk.doc_id == d and covers(candidate.chunk.paragraphs, p)

@@ -337,6 +337,24 @@ def test_a_message_that_is_only_an_injection_is_declined_with_a_notice_free_refu
     assert any("set that part aside" in n for n in answered.notices)
 
 
+@pytest.mark.parametrize(
+    ("term", "question", "asked"),
+    [
+        ("SASH", "can she do the DASH herself? and whats SASH", True),
+        ("SRP", "psych report mentions an SRP and a SAM, what are those", True),
+        ("2A", "2A vs 4A - what's the difference and the max sentences?", True),
+        # a definition word elsewhere in the question does not ask what the term is
+        ("S-DASH", "s-dash came back high risk, so does that mean the spo is a given?", False),
+        ("DASH", "DASH done, she said yes to the stalking question. what do I do next?", False),
+        ("DASH", "who fills in the DASH form at a DA job", False),
+    ],
+)
+def test_a_term_is_asked_about_only_with_a_definition_word_near_it(
+    term: str, question: str, asked: bool
+) -> None:
+    assert paragraph_vocabulary().asks_what(term, question) is asked
+
+
 def test_paragraph_vocabulary_and_metrics_are_well_formed() -> None:
     vocabulary = paragraph_vocabulary()
     assert set(vocabulary.asked_for) <= set(vocabulary.kinds)

@@ -49,6 +49,19 @@ class ParagraphVocabulary:
     asked_for: dict[str, tuple[str, ...]]  # kind -> words that ask for it
     audiences: dict[str, Audience]
     asking: dict[str, re.Pattern[str]]  # kind -> its words as one pattern, compiled at load
+    term_near: int  # most words between a term and the words asking what it is
+
+    def asks_what(self, term: str, question: str) -> bool:
+        """Whether the question asks what ``term`` is: a word asking for a definition no
+        more than ``term_near`` words from it ("what's SASH", "SRP and SAM, what are
+        those"), not anywhere ("s-dash came back high, does that mean we get an SPO?")."""
+        words = re.findall(r"[\w'’-]+", question.lower())
+        at = [i for i, w in enumerate(words) if w == term.lower()]
+        for match in self.asking["definition"].finditer(question.lower()):
+            asked = len(re.findall(r"[\w'’-]+", question.lower()[: match.start()]))
+            if any(abs(i - asked) <= self.term_near for i in at):
+                return True
+        return False
 
     def asked_kinds(self, question: str) -> set[str]:
         """Kinds quoted only on request (definitions, case reports, background) that this
@@ -75,7 +88,7 @@ def paragraph_vocabulary() -> ParagraphVocabulary:
         kind: re.compile("|".join(rf"\b{re.escape(w)}\b" for w in words))
         for kind, words in asked_for.items()
     }
-    return ParagraphVocabulary(kinds, asked_for, audiences, asking)
+    return ParagraphVocabulary(kinds, asked_for, audiences, asking, int(data["term_near"]))
 
 
 NOTE_FIELDS = ("kind", "audience", "asks")
