@@ -25,7 +25,7 @@ import numpy as np
 from .citations import cite
 from .guard import CheckedQuestion
 from .policy import Scorer, narrowing, paragraph_vocabulary, read_yaml, sentence_scorer
-from .retrieval import Passage, Retrieval, Retriever
+from .retrieval import GLOSSARY_ENTRY, Passage, Retrieval, Retriever
 from .schema import Answer, AnswerSentence, Citation
 from .settings import Settings
 from .text import split_sentences, token_overlap
@@ -94,12 +94,19 @@ class Unit:
 
 
 def units_of(passage: Passage, sibling: bool) -> list[Unit]:
-    """Sentences grouped with the sentence each leans on, in the passage's order."""
+    """Sentences grouped with the sentence each leans on, in the passage's order.
+
+    A glossary entry ("SASH — Screening Assessment ... . A brief triage tool ...") names its
+    term once: a later sentence that does not name it leans on the entry's first."""
     units: list[Unit] = []
     cutting = _cutting()
+    entry = GLOSSARY_ENTRY.match(passage.chunk.text)
+    term = entry["term"].strip().lower() if entry else None
     for i, sentence in enumerate(split_sentences(passage.chunk.text)):
         leans_back = units and (
-            cutting.opener.match(sentence) or cutting.announcing.search(units[-1].sentences[-1])
+            cutting.opener.match(sentence)
+            or cutting.announcing.search(units[-1].sentences[-1])
+            or (term is not None and term not in sentence.lower())
         )
         if leans_back:
             units[-1].sentences.append(sentence)

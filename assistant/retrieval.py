@@ -59,6 +59,7 @@ class Retrieval:
 class Query:
     searched: list[str]  # the expanded question, then each part (if several, or a follow-up)
     keywords: str  # what the keyword search reads for the whole question
+    meaning_asked: list[str]  # glossary terms whose meaning the question asks
     parts: list[str]  # what the answer answers, in order
     expansions: dict[str, str]  # glossary abbreviations found -> their expansion
     related: list[str]  # related-terms text added
@@ -79,12 +80,14 @@ class Glossary:
 
     def __init__(self, chunks: list[Chunk], doc_id: str) -> None:
         self.entries: dict[str, str] = {}
+        self.chunk_ids: dict[str, str] = {}  # term -> the glossary paragraph defining it
         for chunk in chunks:
             if chunk.doc_id != doc_id:
                 continue
             match = GLOSSARY_ENTRY.match(chunk.text)
             if match:
                 self.entries[match["term"].strip()] = match["expansion"].strip()
+                self.chunk_ids[match["term"].strip()] = chunk.chunk_id
         self._patterns = [
             (
                 term,
@@ -181,6 +184,14 @@ class Retriever:
         vectors = self.embedder.encode(query.searched)
         candidates = self.candidates(query, vectors, audience)
         ordered = sorted(candidates, key=lambda c: -c.probability)
+        # "what does OIC mean?" is answered by the glossary's entry for OIC, when a search
+        # found it: it leads, though the ranking holds glossary paragraphs back (they rarely
+        # answer a question).
+        asked = {
+            self.glossary.chunk_ids[t] for t in query.meaning_asked if t in self.glossary.chunk_ids
+        }
+        top = ordered[0].probability if ordered else 0.0
+        ordered.sort(key=lambda c: c.chunk.chunk_id not in asked)
         passages: list[Passage] = []
         for candidate in ordered:
             chunk = candidate.chunk
@@ -189,7 +200,7 @@ class Retriever:
             passages.append(
                 Passage(
                     chunk,
-                    candidate.probability,
+                    top if chunk.chunk_id in asked else candidate.probability,
                     candidate.features["dense_whole"],
                     len(passages),
                     candidate.features["ask"],
@@ -240,7 +251,8 @@ class Retriever:
         )
         parts = question_parts(folded.asked)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
-        return Query(searched, keywords, parts, expansions, related, follow_up)
+        meant = [t for t in expansions if paragraph_vocabulary().asks_meaning(t, folded.asked)]
+        return Query(searched, keywords, meant, parts, expansions, related, follow_up)
 
     def candidates(
         self, query: Query, vectors: np.ndarray, audience: str | None = None

@@ -843,6 +843,32 @@ def test_a_sentence_announcing_conditions_is_quoted_with_them() -> None:
     assert [len(u.sentences) for u in units] == [2, 1]
 
 
+def test_a_glossary_entrys_sentences_that_do_not_name_its_term_lean_on_its_first() -> None:
+    chunk = make_chunk(
+        "glossary",
+        "4.7",
+        "SASH — Screening Assessment for Stalking and Harassment. A brief triage tool. "
+        "SASH separates cases needing a standard response from others.",
+    )
+    units = units_of(Passage(chunk, 1.0, 1.0, 0), sibling=False)
+    assert [len(u.sentences) for u in units] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("what does OIC stand for?", "OIC — Officer in the case."),
+        ("whats VS-DASH, is that one the victim does", "VS-DASH — Victim self-completion"),
+    ],
+)
+def test_asking_what_a_term_means_opens_with_its_glossary_entry(
+    assistant: Assistant, question: str, opening: str
+) -> None:
+    # The ranking holds glossary paragraphs back, so a paragraph that merely used the term
+    # ("the OIC should gather evidence ...") answered what it means.
+    assert assistant.ask(question).text.startswith(opening)
+
+
 def test_a_definition_nobody_asked_for_is_not_quoted(assistant: Assistant) -> None:
     """paragraphs.yaml asked_for: definitions are quoted when the question asks what a term
     means, like case reports and background."""

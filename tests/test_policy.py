@@ -355,6 +355,26 @@ def test_a_term_is_asked_about_only_with_a_definition_word_near_it(
     assert paragraph_vocabulary().asks_what(term, question) is asked
 
 
+@pytest.mark.parametrize(
+    ("term", "question", "asked"),
+    [
+        ("OIC", "new to PPU - what do AP and OIC mean in the logs?", True),
+        ("AP", "new to PPU - what do AP and OIC mean in the logs?", True),
+        ("SASH", "and whats SASH, someone mentioned it", True),
+        ("ISPO", "what is an ISPO?", True),
+        ("FOUR", "what does FOUR stand for", True),
+        # named near "what's", but asked about something else
+        ("SPO", "whats the max sentence for breaching an SPO", False),
+        ("DASH", "what's the stalking DASH called", False),
+        ("S-DASH", "s-dash came back high risk, so does that mean the spo is a given?", False),
+    ],
+)
+def test_a_question_asks_what_a_term_means_in_so_many_words(
+    term: str, question: str, asked: bool
+) -> None:
+    assert paragraph_vocabulary().asks_meaning(term, question) is asked
+
+
 def test_paragraph_vocabulary_and_metrics_are_well_formed() -> None:
     vocabulary = paragraph_vocabulary()
     assert set(vocabulary.asked_for) <= set(vocabulary.kinds)

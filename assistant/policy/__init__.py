@@ -50,6 +50,7 @@ class ParagraphVocabulary:
     audiences: dict[str, Audience]
     asking: dict[str, re.Pattern[str]]  # kind -> its words as one pattern, compiled at load
     term_near: int  # most words between a term and the words asking what it is
+    meaning: tuple[str, ...]  # patterns, with {term}, that ask what a term means
 
     def asks_what(self, term: str, question: str) -> bool:
         """Whether the question asks what ``term`` is: a word asking for a definition no
@@ -62,6 +63,14 @@ class ParagraphVocabulary:
             if any(abs(i - asked) <= self.term_near for i in at):
                 return True
         return False
+
+    def asks_meaning(self, term: str, question: str) -> bool:
+        """Whether the question asks what ``term`` means, in so many words: "what do AP and
+        OIC mean", "whats SASH, someone mentioned it"; not "whats the max for an SPO"."""
+        return any(
+            re.search(pattern.replace("{term}", re.escape(term.lower())), question.lower())
+            for pattern in self.meaning
+        )
 
     def asked_kinds(self, question: str) -> set[str]:
         """Kinds quoted only on request (definitions, case reports, background) that this
@@ -88,7 +97,8 @@ def paragraph_vocabulary() -> ParagraphVocabulary:
         kind: re.compile("|".join(rf"\b{re.escape(w)}\b" for w in words))
         for kind, words in asked_for.items()
     }
-    return ParagraphVocabulary(kinds, asked_for, audiences, asking, int(data["term_near"]))
+    meaning = tuple(str(p) for p in data["meaning"])
+    return ParagraphVocabulary(kinds, asked_for, audiences, asking, int(data["term_near"]), meaning)
 
 
 NOTE_FIELDS = ("kind", "audience", "asks")
