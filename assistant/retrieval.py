@@ -232,23 +232,23 @@ class Retriever:
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
-        # A follow-up is searched with the turn it leans on, but what it asks is its own: the
-        # earlier question had its answer, and answering it again would push the follow-up's
-        # answer ("and what if he goes abroad?") under a repeat of the last one.
         # A spelled-out name matches every word of the paragraph that defines the term, so
         # the keyword search reads it only for a term the question asks about, not one named
         # in its story: "DASH done, what next?" is answered by the next step, not by what
         # DASH stands for.
         asking = " ".join(asking_sentences(text, any_case=True)) or text
-        defined = {
+        asked_terms = {
             t: e
             for t, e in expansions.items()
             if paragraph_vocabulary().asks_what(t, text)
             or re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", asking, re.IGNORECASE)
         }
         keywords = " ".join(
-            [text, *(f"({t}: {e})" for t, e in defined.items()), *(f"({r})" for r in related)]
+            [text, *(f"({t}: {e})" for t, e in asked_terms.items()), *(f"({r})" for r in related)]
         )
+        # A follow-up is searched with the turn it leans on, but what it asks is its own: the
+        # earlier question had its answer, and answering it again would push the follow-up's
+        # answer ("and what if he goes abroad?") under a repeat of the last one.
         parts = question_parts(folded.asked)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
         meant = [t for t in expansions if paragraph_vocabulary().asks_meaning(t, folded.asked)]
@@ -260,7 +260,8 @@ class Retriever:
         """Every paragraph any search found for the question or one of its parts, scored.
 
         Each text is searched three ways: paragraph vectors, the vectors of the questions
-        each paragraph answers, and BM25 over the paragraph with its headings and questions.
+        each paragraph answers, and BM25 over the paragraph with its headings and questions
+        (for the whole question, BM25 reads ``query.keywords``).
         A candidate's features are its best value over the texts, so each part of a two-part
         question brings its own paragraphs; ``assistant/policy/weights.yaml`` turns them
         into a probability that the paragraph answers the question.  A paragraph on another
