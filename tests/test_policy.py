@@ -343,6 +343,7 @@ def test_a_message_that_is_only_an_injection_is_declined_with_a_notice_free_refu
         ("SASH", "can she do the DASH herself? and whats SASH", True),
         ("SRP", "psych report mentions an SRP and a SAM, what are those", True),
         ("2A", "2A vs 4A - what's the difference and the max sentences?", True),
+        ("PHA 1997", "what is PHA 1997 about", True),
         # a definition word elsewhere in the question does not ask what the term is
         ("S-DASH", "s-dash came back high risk, so does that mean the spo is a given?", False),
         ("DASH", "DASH done, she said yes to the stalking question. what do I do next?", False),

@@ -57,7 +57,8 @@ class ParagraphVocabulary:
         more than ``term_near`` words from it ("what's SASH", "SRP and SAM, what are
         those"), not anywhere ("s-dash came back high, does that mean we get an SPO?")."""
         words = re.findall(r"[\w'’-]+", question.lower())
-        at = [i for i, w in enumerate(words) if w == term.lower()]
+        named = re.findall(r"[\w'’-]+", term.lower())  # "SPA 2019" is two words
+        at = [i for i in range(len(words)) if words[i : i + len(named)] == named]
         for match in self.asking["definition"].finditer(question.lower()):
             asked = len(re.findall(r"[\w'’-]+", question.lower()[: match.start()]))
             if any(abs(i - asked) <= self.term_near for i in at):
