@@ -52,6 +52,7 @@ class SpellingPolicy:
     shorthand: dict[str, str]  # what officers type -> the words meant
     keep: frozenset[str]  # words left as typed although one typo from a word of the notes
     search_typos: int  # a question with this many typos is searched corrected
+    two_typo_letters: int  # a word this long with no word one typo away may lack two letters
 
 
 @functools.cache
@@ -62,7 +63,9 @@ def spelling_policy() -> SpellingPolicy:
     if least < 3:
         raise SettingsError("policy file spelling.yaml: least_letters must be at least 3")
     keep = frozenset(str(w).lower() for w in data["keep"])
-    return SpellingPolicy(least, shorthand, keep, int(data["search_typos"]))
+    return SpellingPolicy(
+        least, shorthand, keep, int(data["search_typos"]), int(data["two_typo_letters"])
+    )
 
 
 class Speller:
@@ -131,6 +134,9 @@ class Speller:
         return False
 
     def meant(self, word: str) -> str | None:
-        """The most used word of the notes one typo away from ``word``, if any."""
+        """The most used word of the notes one typo away from ``word``, or for a long word
+        with none, the one it is with two letters left out, if any."""
         near = self._typos.near(word)
+        if not near and len(word) >= self.policy.two_typo_letters:
+            near = self._typos.dropped_two(word)
         return max(near, key=lambda w: (self.counts[w], w)) if near else None

@@ -251,6 +251,15 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def drops_letters(typed: str, word: str, most: int) -> bool:
+    """Whether ``typed`` is ``word`` with one to ``most`` letters left out ("brches" for
+    "breaches"), the commonest slip when typing fast; letters changed or added are not."""
+    if not 0 < len(word) - len(typed) <= most:
+        return False
+    letters = iter(word)
+    return all(letter in letters for letter in typed)
+
+
 class OneTypoIndex:
     """Words by length, to find those one typo away from a word without comparing it with
     every word; each word asked about is remembered."""
@@ -273,6 +282,21 @@ class OneTypoIndex:
                 if within_one_edit(token, word)
             )
         return self._near[token]
+
+    def dropped_two(self, token: str) -> tuple[str, ...]:
+        """The words ``token`` is with two letters left out, the first kept: "brches" for
+        "breaches".  Two letters changed are too often another word ("remanded" is not a
+        typo of "regarded")."""
+        key = f"-2:{token}"
+        if key not in self._near:
+            if len(self._near) >= 10_000:
+                self._near.clear()
+            self._near[key] = tuple(
+                word
+                for word in self._by_length.get(len(token) + 2, ())
+                if word[:1] == token[:1] and drops_letters(token, word, 2)
+            )
+        return self._near[key]
 
 
 class Vocabulary:

@@ -768,6 +768,8 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         # declined as another jurisdiction's law: the search, reading the typed words, found
         # it closer to the Scottish examples; read again corrected before declining
         ("do spo condtions aply in scotland", "throughout the United Kingdom"),
+        # answered with varying an interim order: "brches" lacks two letters of "breaches"
+        ("wat hapens if AP brches ISPO", "criminal offence"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(

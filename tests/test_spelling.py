@@ -11,6 +11,7 @@ from assistant.spelling import Speller, spelling_policy
 NOTES = [
     "Appeals go to the Crown Court. The conditions apply throughout the United Kingdom.",
     "Notification must be made within 3 days. Relying on hearsay is allowed.",
+    "It is regarded as urgent.",
 ]
 
 
@@ -30,6 +31,9 @@ NOTES = [
         ("AP is Tom Cole, he works at Tesco", "AP is Tom Cole, he works at Tesco"),
         ("s 2(b) of the act", "s 2(b) of the act"),
         ("he's got cort", "he's got court"),
+        # a long word with two letters left out; two letters changed is another word
+        ("notifcaton in 3 days", "notification in 3 days"),
+        ("will he be remanded", "will he be remanded"),
     ],
 )
 def test_typos_and_shorthand_are_read_as_the_words_meant(typed: str, read: str) -> None:
