@@ -770,6 +770,8 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ("do spo condtions aply in scotland", "throughout the United Kingdom"),
         # answered with varying an interim order: "brches" lacks two letters of "breaches"
         ("wat hapens if AP brches ISPO", "criminal offence"),
+        # answered with who an SPO protects: "vic" is an officer's "victim"
+        ("can the vic apply her self 4 a spo", "cannot apply"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(

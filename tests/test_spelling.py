@@ -23,6 +23,7 @@ NOTES = [
         ("Apeals go where?", "Appeals go where?"),
         # shorthand, whatever its case; numbers are counts as often as "for" and "to"
         ("Hw long dose he hav", "how long does he have"),
+        ("the vics new address", "the victim's new address"),
         ("he breached it 4 times in 2 years", "he breached it 4 times in 2 years"),
         # everyday words, and their forms, are not typos of the notes' words
         ("confirm by replying APPROVED", "confirm by replying APPROVED"),
