@@ -772,6 +772,8 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ("wat hapens if AP brches ISPO", "criminal offence"),
         # answered with who an SPO protects: "vic" is an officer's "victim"
         ("can the vic apply her self 4 a spo", "cannot apply"),
+        # answered with who may apply: the victim's move is a reason to vary the order
+        ("can an spo be varied if the victim moves", "vary the SPO"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(

@@ -46,6 +46,14 @@ def test_a_relative_to_protect_is_not_a_go_between() -> None:
     assert any("third parties" in a for a in passes)
 
 
+def test_whose_move_it_is_decides_notification_or_variation() -> None:
+    """The subject's new address is his to notify; the victim's move is a reason to vary."""
+    victims = [g.add for g in related_terms() if g.fires("can the spo be varied if she's moved")]
+    assert any("vary" in a for a in victims) and all("notification" not in a for a in victims)
+    his = [g.add for g in related_terms() if g.fires("he moved house, does he have to tell us")]
+    assert any("notification" in a for a in his) and all("vary" not in a for a in his)
+
+
 def test_related_terms_match_whole_words_only() -> None:
     third_parties = next(g for g in related_terms() if "third parties" in g.add)
     assert third_parties.pattern.search("His SISTER passes messages to her")
