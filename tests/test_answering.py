@@ -774,6 +774,8 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ("can the vic apply her self 4 a spo", "cannot apply"),
         # answered with who may apply: the victim's move is a reason to vary the order
         ("can an spo be varied if the victim moves", "vary the SPO"),
+        # "17, which court" was read as a house number and street, and removed
+        ("he's 17, which court do we go to", "youth court"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(

@@ -84,6 +84,9 @@ def test_nhs_number_check_digit_decides_the_kind_without_the_word_nhs() -> None:
         "what's Malik and why does it matter for costs?",
         "can we seize the car under s165 for no insurance?",
         "write my MG11 for the interim SPO app pls",
+        # an age then "which court": no house number and street
+        "he's 17, which court do we go to",
+        "she's 16, what court hears it",
     ],
 )
 def test_the_guidance_own_words_are_never_redacted(question: str) -> None:
