@@ -776,6 +776,8 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ("can an spo be varied if the victim moves", "vary the SPO"),
         # "17, which court" was read as a house number and street, and removed
         ("he's 17, which court do we go to", "youth court"),
+        # answered with SPOs against children: "kids" read as the subject's age
+        ("does the spo stop him going to the kids school", "entering places"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(

@@ -54,6 +54,12 @@ def test_whose_move_it_is_decides_notification_or_variation() -> None:
     assert any("notification" in a for a in his) and all("vary" not in a for a in his)
 
 
+def test_the_victims_kids_are_not_a_child_subject() -> None:
+    youth = next(g for g in related_terms() if "youth court" in g.add)
+    assert youth.fires("can we get an spo on a 15 year old")
+    assert not youth.fires("can it stop him going to the kids school")
+
+
 def test_related_terms_match_whole_words_only() -> None:
     third_parties = next(g for g in related_terms() if "third parties" in g.add)
     assert third_parties.pattern.search("His SISTER passes messages to her")
