@@ -11,7 +11,9 @@ word is read once, in this order:
   use, that is not an everyday word (one the embedding model's tokenizer holds whole, in any
   of its forms, or one ``keep`` lists), and that is one typo away from words the notes use,
   becomes the most used of those ("apeals" -> "appeals"; "replying" stays, though the notes
-  say "relying").
+  say "relying"); a word of at least ``two_typo_letters`` letters with no such word becomes
+  the notes' word it is with two letters left out, first letter kept ("brches" ->
+  "breaches"), never one with two letters changed ("remanded" stays).
 
 Capitalised words inside a sentence are names (of people, towns, shops) and are left alone,
 as are words with digits or apostrophes.  The assistant reads shorthand everywhere, and typos

@@ -261,8 +261,9 @@ def drops_letters(typed: str, word: str, most: int) -> bool:
 
 
 class OneTypoIndex:
-    """Words by length, to find those one typo away from a word without comparing it with
-    every word; each word asked about is remembered."""
+    """Words by length, to find those one typo away from a word (or, for the speller, those
+    it is with two letters left out) without comparing it with every word; each word asked
+    about is remembered."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self._by_length: dict[int, list[str]] = {}

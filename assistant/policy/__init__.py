@@ -7,6 +7,7 @@ malformed file fails at start-up with one line naming the file and the problem.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -41,6 +42,9 @@ class Audience:
     description: str
 
 
+_WORD_SPAN = re.compile(r"[\w'’-]+")
+
+
 @dataclass(frozen=True)
 class ParagraphVocabulary:
     """The kinds and audiences a paragraph annotation may name (``paragraphs.yaml``)."""
@@ -56,14 +60,17 @@ class ParagraphVocabulary:
         """Whether the question asks what ``term`` is: a word asking for a definition no
         more than ``term_near`` words from it ("what's SASH", "SRP and SAM, what are
         those"), not anywhere ("s-dash came back high, does that mean we get an SPO?")."""
-        words = re.findall(r"[\w'’-]+", question.lower())
-        named = re.findall(r"[\w'’-]+", term.lower())  # "SPA 2019" is two words
+        lowered = question.lower()
+        spans = list(_WORD_SPAN.finditer(lowered))
+        words = [m.group(0) for m in spans]
+        named = _WORD_SPAN.findall(term.lower())  # "SPA 2019" is two words
         at = [i for i in range(len(words)) if words[i : i + len(named)] == named]
-        for match in self.asking["definition"].finditer(question.lower()):
-            asked = len(re.findall(r"[\w'’-]+", question.lower()[: match.start()]))
-            if any(abs(i - asked) <= self.term_near for i in at):
-                return True
-        return False
+        starts = [m.start() for m in spans]
+        return any(
+            abs(i - bisect.bisect_left(starts, match.start())) <= self.term_near
+            for match in self.asking["definition"].finditer(lowered)
+            for i in at
+        )
 
     def asks_meaning(self, term: str, question: str) -> bool:
         """Whether the question asks what ``term`` means, in so many words: "what do AP and
