@@ -58,6 +58,16 @@ def test_the_victims_kids_are_not_a_child_subject() -> None:
     youth = next(g for g in related_terms() if "youth court" in g.add)
     assert youth.fires("can we get an spo on a 15 year old")
     assert not youth.fires("can it stop him going to the kids school")
+    assert not youth.fires("does the spo stop him contacting the kids")
+    fired = [g.add for g in related_terms() if g.fires("does the spo stop him contacting the kids")]
+    assert any("another person" in a for a in fired)
+
+
+def test_a_course_he_attends_is_not_a_course_of_conduct() -> None:
+    fired = [g.add for g in related_terms() if g.fires("can he be made to go on a course")]
+    assert any("programme" in a for a in fired)
+    conduct = "is one visit enough or does it need a course of conduct"
+    assert not any("programme" in g.add for g in related_terms() if g.fires(conduct))
 
 
 def test_related_terms_match_whole_words_only() -> None:
