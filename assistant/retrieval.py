@@ -64,6 +64,7 @@ class Query:
     expansions: dict[str, str]  # glossary abbreviations found -> their expansion
     related: list[str]  # related-terms text added
     follow_up: bool
+    typed: str  # the question as typed (with the turn it leans on), without expansions
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Candidate:
     chunk: Chunk
     features: dict[str, float]
     probability: float
+    closest_ask: float  # its nearest written question, by the typed or the expanded search
 
 
 class Glossary:
@@ -181,8 +183,8 @@ class Retriever:
         """
         s = self.settings
         query = self.query(question, history)
-        vectors = self.embedder.encode(query.searched)
-        candidates = self.candidates(query, vectors, audience)
+        vectors, ask_vectors = self.encode(query)
+        candidates = self.candidates(query, vectors, ask_vectors, audience)
         ordered = sorted(candidates, key=lambda c: -c.probability)
         # "what does OIC mean?" is answered by the glossary's entry for OIC, when a search
         # found it: it leads, though the ranking holds glossary paragraphs back (they rarely
@@ -203,7 +205,7 @@ class Retriever:
                     top if chunk.chunk_id in asked else candidate.probability,
                     candidate.features["dense_whole"],
                     len(passages),
-                    candidate.features["ask"],
+                    candidate.closest_ask,
                 )
             )
             if len(passages) == s.retrieve_k:
@@ -252,16 +254,34 @@ class Retriever:
         parts = question_parts(folded.asked)
         searched = [expanded, *(parts if len(parts) > 1 or follow_up else [])]
         meant = [t for t in expansions if paragraph_vocabulary().asks_meaning(t, folded.asked)]
-        return Query(searched, keywords, meant, parts, expansions, related, follow_up)
+        return Query(searched, keywords, meant, parts, expansions, related, follow_up, text)
+
+    def encode(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of what the searches read, in one batch: ``query.searched``, and for the
+        question search the same with the typed question beside the expanded one.
+
+        The questions written beside each paragraph use officers' own shorthand ("can the
+        SPO be served by post?"), and a spelled-out expansion pulls the typed question away
+        from them, so the ranking reads the typed question's search.  For slang the
+        expansion spells out ("mags", "send him down") it is the other way round, and the
+        refusal gate, calibrated on the expanded search, reads the closer of the two.
+        """
+        vectors = self.embedder.encode([*query.searched, query.typed])
+        return vectors[:-1], vectors
 
     def candidates(
-        self, query: Query, vectors: np.ndarray, audience: str | None = None
+        self,
+        query: Query,
+        vectors: np.ndarray,
+        ask_vectors: np.ndarray,
+        audience: str | None = None,
     ) -> list[Candidate]:
         """Every paragraph any search found for the question or one of its parts, scored.
 
         Each text is searched three ways: paragraph vectors, the vectors of the questions
         each paragraph answers, and BM25 over the paragraph with its headings and questions
-        (for the whole question, BM25 reads ``query.keywords``).
+        (for the whole question, BM25 reads ``query.keywords``, and the question search
+        the typed question: ``ask_vectors`` are ``encode``'s second).
         A candidate's features are its best value over the texts, so each part of a two-part
         question brings its own paragraphs; ``assistant/policy/weights.yaml`` turns them
         into a probability that the paragraph answers the question.  A paragraph on another
@@ -273,7 +293,10 @@ class Retriever:
         asks: dict[str, float] = {}
         bm25: dict[str, float] = {}
         rrf: dict[str, float] = {}
-        ask_searches = self.snapshot.ask_searches(vectors, s.candidate_k)
+        ask_searches = self.snapshot.ask_searches(ask_vectors, s.candidate_k)
+        typed = ask_searches.pop()  # encode() puts the typed question last
+        closest = dict(ask_searches[0])  # the expanded question's, for the refusal gate
+        ask_searches[0] = typed
         dense_searches = self.snapshot.dense_searches(vectors, s.candidate_k)
         for i, (text, ask_hits, dense) in enumerate(
             zip(searched, ask_searches, dense_searches, strict=True)
@@ -285,6 +308,7 @@ class Retriever:
                 bm25[chunk_id] = max(bm25.get(chunk_id, 0.0), score / top)
             for chunk_id, score in ask_hits:
                 asks[chunk_id] = max(asks.get(chunk_id, 0.0), score)
+                closest[chunk_id] = max(closest.get(chunk_id, 0.0), score)
             for weight, ranking in (
                 (s.dense_weight, dense),
                 (s.ask_weight, ask_hits),
@@ -316,7 +340,8 @@ class Retriever:
                 probability *= s.audience_weight
             if narrowed.away(searched[0], chunk.text):
                 probability *= narrowed.weight
-            found.append(Candidate(chunk, features, probability))
+            closest_ask = max(features["ask"], closest.get(chunk_id, 0.0))
+            found.append(Candidate(chunk, features, probability, closest_ask))
         return found
 
     def with_expansions(self, text: str) -> str:

@@ -5,10 +5,18 @@
 Two logistic models (assistant/policy/__init__.py, Scorer) replace hand-set constants:
 
 * passages: one row per candidate paragraph of a dev question, labelled 1 when it is one of
-  the item's expected paragraphs;
+  the item's expected paragraphs.  The questions are the gold set's and the dev half of
+  ``eval/paragraph_questions.jsonl`` (officers' questions, each labelled with the one
+  paragraph that answers it): the gold set's 150 dev items alone fit weights that trusted
+  the paragraph search over the written questions, which held on gold test but not on
+  questions worded further from the notes;
 * sentences: one row per quotable unit of the retrieved passages (and each question part),
   labelled 1 when the unit states one of the item's expected facts (the evaluation's own
   fact matcher).
+
+The sentence scorer was fitted together with the answerer's rules in
+assistant/policy/answers.yaml, which a refit does not see: ``--passages-only`` refits the
+passages and keeps it (a full refit on 2026-12-07 raised irrelevant sentences on both splits).
 
 Each is fitted with L2-regularised logistic regression, checked by 5-fold cross-validation
 grouped by question (so no question is scored by a model that saw it), and the answerer's
@@ -22,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import json
 import statistics
 import sys
 from pathlib import Path
@@ -41,6 +50,7 @@ from assistant.policy import (  # noqa: E402
     POLICY_DIR,
     SENTENCE_FEATURES,
     Scorer,
+    sentence_scorer,
 )
 from assistant.retrieval import Retriever  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
@@ -107,23 +117,41 @@ def to_scorer(bias: float, weights: np.ndarray, names: tuple[str, ...], floor: f
     return Scorer(bias, {n: float(w) for n, w in zip(names, weights, strict=True)}, floor)
 
 
+Labelled = tuple[str, str, list[tuple[str, str]]]  # id, question, paragraphs that answer it
+
+
+def paragraph_questions(path: Path, split: str) -> list[Labelled]:
+    """``split``'s questions of a paragraph-labelled file (eval/README.md)."""
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            labelled = (item["id"], item["question"], [(item["doc_id"], str(item["para"]))])
+        except (ValueError, KeyError, TypeError) as error:
+            raise SystemExit(f"{path}:{number}: malformed paragraph question: {error}") from None
+        if item.get("split", "dev") == split:
+            found.append(labelled)
+    return found
+
+
 def passage_rows(
-    assistant: Assistant, items: list[GoldItem]
+    assistant: Assistant, items: list[Labelled]
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     retriever = assistant.retriever()
     rows, labels, groups = [], [], []
-    for item in items:
-        question = check_question(item.question, 2000).question
+    for item_id, text, sections in items:
+        question = check_question(text, 2000).question
         query = retriever.query(question)
-        vectors = assistant.embedder.encode(query.searched)
-        for candidate in retriever.candidates(query, vectors):
+        for candidate in retriever.candidates(query, *retriever.encode(query)):
             rows.append([candidate.features[n] for n in PASSAGE_FEATURES])
             hit = any(
                 candidate.chunk.doc_id == d and covers(candidate.chunk.paragraphs, p)
-                for d, p in item.expected_sections
+                for d, p in sections
             )
             labels.append(float(hit))
-            groups.append(item.id)
+            groups.append(item_id)
     return np.array(rows), np.array(labels), groups
 
 
@@ -147,6 +175,14 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument(
+        "--paragraphs", type=Path, default=ROOT / "eval" / "paragraph_questions.jsonl"
+    )
+    parser.add_argument(
+        "--passages-only",
+        action="store_true",
+        help="fit and write the passage scorer only, keeping the sentence scorer",
+    )
+    parser.add_argument(
         "--write", action="store_true", help="rewrite assistant/policy/weights.yaml"
     )
     args = parser.parse_args()
@@ -161,7 +197,9 @@ def main() -> int:
     print(f"dev items: {len(dev)}")
 
     # --- passages
-    x, y, groups = passage_rows(assistant, [i for i in dev if i.expected_sections])
+    labelled = [(i.id, i.question, list(i.expected_sections)) for i in dev if i.expected_sections]
+    paragraphs = paragraph_questions(args.paragraphs, "dev")
+    x, y, groups = passage_rows(assistant, labelled + paragraphs)
     print(f"passage rows: {len(y)} ({int(y.sum())} positive)")
     current = np.array(
         [
@@ -180,6 +218,10 @@ def main() -> int:
     bias, weights = fit(x, y)
     passage = to_scorer(bias, weights, PASSAGE_FEATURES, 0.0)
     print("  fitted:", round(bias, 3), {k: round(v, 3) for k, v in passage.weights.items()})
+    if args.passages_only:
+        if args.write:
+            write(passage, sentence_scorer(), len(dev), len(paragraphs))
+        return 0
 
     # --- sentences, over passages ranked by the fitted passage model
     retriever = Retriever(assistant.retriever().snapshot, assistant.embedder, settings, passage)
@@ -247,7 +289,7 @@ def main() -> int:
     print("  fitted:", round(bias, 3), {k: round(v, 3) for k, v in sentence.weights.items()})
     print(f"  floor {sentence.floor}, word budget {budget} (set SPO_ANSWER_MAX_WORDS to match)")
     if args.write:
-        write(passage, sentence, len(dev))
+        write(passage, sentence, len(dev), len(paragraphs))
     calibrate_scope(assistant, retriever, args.questions)
     return 0
 
@@ -304,7 +346,7 @@ def _declined(
     return fixed or by_meaning or top < threshold
 
 
-def write(passage: Scorer, sentence: Scorer, n: int) -> None:
+def write(passage: Scorer, sentence: Scorer, n: int, labelled: int) -> None:
     def block(name: str, scorer: Scorer, floor: bool) -> list[str]:
         lines = [f"{name}:", f"  bias: {scorer.bias:.4f}", "  weights:"]
         lines += [f"    {k}: {v:.4f}" for k, v in scorer.weights.items()]
@@ -316,7 +358,8 @@ def write(passage: Scorer, sentence: Scorer, n: int) -> None:
         "# Weights of the two logistic scorers (assistant/policy/__init__.py, Scorer): the",
         "# retriever's, over a paragraph's features, and the extractive answerer's, over a quotable",
         "# sentence's.  Written by scripts/fit_weights.py from the gold set's dev split",
-        f"# ({n} questions, {dt.date.today().isoformat()}); refit rather than edit by hand.",
+        f"# ({n} questions) and, for the passages, {labelled} dev paragraph questions",
+        f"# ({dt.date.today().isoformat()}); refit rather than edit by hand.",
     ]
     text = "\n".join(
         [*header, *block("passage", passage, False), *block("sentence", sentence, True)]

@@ -411,6 +411,27 @@ def test_no_written_question_copies_a_gold_question() -> None:
     assert copies == []
 
 
+def test_paragraph_questions_point_at_real_paragraphs_and_copy_no_written_question() -> None:
+    """eval/paragraph_questions.jsonl fits the retriever's weights (its dev half) and checks
+    them (its test half): each label must name a paragraph of the notes, and a question
+    copying one written beside a paragraph would measure the question search on itself."""
+    path = ROOT / "eval" / "paragraph_questions.jsonl"
+    paras = {meta["doc_id"]: p for meta, p, _ in PARSED.values() if meta and meta.get("doc_id")}
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len(items) >= 400 and {i["split"] for i in items} == {"dev", "test"}
+    assert len({i["id"] for i in items}) == len(items), "duplicate ids"
+    missing = [i["id"] for i in items if i["para"] not in paras.get(i["doc_id"], {})]
+    assert missing == [], f"{path.name}: labels name missing paragraphs: {missing}"
+    asks = [
+        ask
+        for note in sorted(CORPUS.glob("*.md"))
+        for block in re.findall(r"\nasks:\n((?:[ \t]+- .*\n)+)", note.read_text(encoding="utf-8"))
+        for ask in re.findall(r"- (.*)", block)
+    ]
+    copies = [i["id"] for i in items if any(_alike(i["question"], ask) for ask in asks)]
+    assert copies == [], f"{path.name}: questions copying a written question: {copies}"
+
+
 def test_copies_are_told_from_questions_on_one_topic() -> None:
     assert _alike(
         "order says until further order, is he stuck with it forever?",
