@@ -68,6 +68,8 @@ def test_a_course_he_attends_is_not_a_course_of_conduct() -> None:
     assert any("programme" in a for a in fired)
     conduct = "is one visit enough or does it need a course of conduct"
     assert not any("programme" in g.add for g in related_terms() if g.fires(conduct))
+    college = "he does a college course near her house, do the conditions have to allow for it"
+    assert not any("programme" in g.add for g in related_terms() if g.fires(college))
 
 
 def test_related_terms_match_whole_words_only() -> None:
