@@ -7,9 +7,9 @@ Two logistic models (assistant/policy/__init__.py, Scorer) replace hand-set cons
 * passages: one row per candidate paragraph of a dev question, labelled 1 when it is one of
   the item's expected paragraphs.  The questions are the gold set's and the dev half of
   ``eval/paragraph_questions.jsonl`` (officers' questions, each labelled with the one
-  paragraph that answers it): the gold set's 150 dev items alone fit weights that trusted
-  the paragraph search over the written questions, which held on gold test but not on
-  questions worded further from the notes;
+  paragraph that answers it): the gold set's 94 answerable dev items alone fit weights
+  that trusted the paragraph search over the written questions, and ranked both held-out
+  sets worse (eval/README.md);
 * sentences: one row per quotable unit of the retrieved passages (and each question part),
   labelled 1 when the unit states one of the item's expected facts (the evaluation's own
   fact matcher).

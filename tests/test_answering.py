@@ -770,12 +770,12 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         # answered with varying an interim order: "brches" lacks two letters of "breaches"
         ("wat hapens if AP brches ISPO", "criminal offence"),
         # answered with who an SPO protects: "vic" is an officer's "victim".  Since the
-        # question search reads the typed question (2026-12-07) the answer names who applies
-        # ("not by the victim") but opens with the note's background sentence.
+        # question search reads the typed question (2026-12-07) the variation paragraph ranks
+        # first: its second sentence says the victim cannot apply, but its first opens.
         pytest.param(
             "can the vic apply her self 4 a spo",
             "cannot apply",
-            marks=pytest.mark.xfail(strict=True, reason="opens with the paragraph's background"),
+            marks=pytest.mark.xfail(strict=True, reason="opens with the variation paragraph"),
         ),
         # answered with who may apply: the victim's move is a reason to vary the order
         ("can an spo be varied if the victim moves", "vary the SPO"),
