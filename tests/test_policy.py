@@ -63,6 +63,13 @@ def test_the_victims_kids_are_not_a_child_subject() -> None:
     assert any("another person" in a for a in fired)
 
 
+def test_telling_the_victim_is_keeping_her_updated() -> None:
+    told = [g.add for g in related_terms() if g.fires("is the victim told when the spo is made")]
+    assert any("updated" in a for a in told)
+    served = "what must the subject be told when the order is served"
+    assert not any("updated" in g.add for g in related_terms() if g.fires(served))
+
+
 def test_a_course_he_attends_is_not_a_course_of_conduct() -> None:
     fired = [g.add for g in related_terms() if g.fires("can he be made to go on a course")]
     assert any("programme" in a for a in fired)
