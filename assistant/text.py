@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Abbreviations whose full stop does not end a sentence in legal and police prose.
 _NO_BREAK = (
@@ -273,30 +273,34 @@ class OneTypoIndex:
 
     def near(self, token: str) -> tuple[str, ...]:
         """The words one typo away from ``token``."""
-        if token not in self._near:
-            if len(self._near) >= 10_000:  # a long-running server meets endless new words
-                self._near.clear()
-            self._near[token] = tuple(
+        return self._remembered(
+            token,
+            lambda: (
                 word
                 for n in (len(token) - 1, len(token), len(token) + 1)
                 for word in self._by_length.get(n, ())
                 if within_one_edit(token, word)
-            )
-        return self._near[token]
+            ),
+        )
 
     def dropped_two(self, token: str) -> tuple[str, ...]:
         """The words ``token`` is with two letters left out, the first kept: "brches" for
         "breaches".  Two letters changed are too often another word ("remanded" is not a
         typo of "regarded")."""
-        key = f"-2:{token}"
-        if key not in self._near:
-            if len(self._near) >= 10_000:
-                self._near.clear()
-            self._near[key] = tuple(
+        return self._remembered(
+            f"-2:{token}",
+            lambda: (
                 word
                 for word in self._by_length.get(len(token) + 2, ())
                 if word[:1] == token[:1] and drops_letters(token, word, 2)
-            )
+            ),
+        )
+
+    def _remembered(self, key: str, find: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+        if key not in self._near:
+            if len(self._near) >= 10_000:  # a long-running server meets endless new words
+                self._near.clear()
+            self._near[key] = tuple(find())
         return self._near[key]
 
 

@@ -388,6 +388,16 @@ def _alike(a: str, b: str) -> bool:
     return all(len(x & y) >= 0.6 * len(x | y) > 0 for x, y in ((mine, theirs), content))
 
 
+def _written_questions() -> list[tuple[str, str]]:
+    """(note file name, question) for each question written beside a paragraph."""
+    return [
+        (path.name, ask)
+        for path in sorted(CORPUS.glob("*.md"))
+        for block in re.findall(r"\nasks:\n((?:[ \t]+- .*\n)+)", path.read_text(encoding="utf-8"))
+        for ask in re.findall(r"- (.*)", block)
+    ]
+
+
 def test_no_written_question_copies_a_gold_question() -> None:
     """The questions written beside a paragraph come from what it answers, never from the gold
     set: a copied one scores the gold item, not the retrieval, and hides what officers' other
@@ -395,12 +405,7 @@ def test_no_written_question_copies_a_gold_question() -> None:
     if not GOLD.exists():
         pytest.skip("eval/questions.jsonl not present")
     gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
-    asks = [
-        (path.name, ask)
-        for path in sorted(CORPUS.glob("*.md"))
-        for block in re.findall(r"\nasks:\n((?:[ \t]+- .*\n)+)", path.read_text(encoding="utf-8"))
-        for ask in re.findall(r"- (.*)", block)
-    ]
+    asks = _written_questions()
     assert len(asks) > 1000, "the asks blocks were not found"
     copies = [
         f"{name}: {ask!r} copies {item['id']}"
@@ -422,12 +427,7 @@ def test_paragraph_questions_point_at_real_paragraphs_and_copy_no_written_questi
     assert len({i["id"] for i in items}) == len(items), "duplicate ids"
     missing = [i["id"] for i in items if i["para"] not in paras.get(i["doc_id"], {})]
     assert missing == [], f"{path.name}: labels name missing paragraphs: {missing}"
-    asks = [
-        ask
-        for note in sorted(CORPUS.glob("*.md"))
-        for block in re.findall(r"\nasks:\n((?:[ \t]+- .*\n)+)", note.read_text(encoding="utf-8"))
-        for ask in re.findall(r"- (.*)", block)
-    ]
+    asks = [ask for _, ask in _written_questions()]
     copies = [i["id"] for i in items if any(_alike(i["question"], ask) for ask in asks)]
     assert copies == [], f"{path.name}: questions copying a written question: {copies}"
 
