@@ -932,3 +932,24 @@ def test_an_answer_does_not_pad_with_other_notes(assistant: Assistant) -> None:
     answer = assistant.ask(str(_gold("D049")["question"]))
     assert not answer.refused
     assert len({c.doc_id for c in answer.citations}) == 1, answer.text
+
+
+def test_the_question_search_reads_the_question_as_typed(assistant: Assistant) -> None:
+    """The questions written beside a paragraph use officers' shorthand: with the
+    "(SPO: Stalking Protection Order)" expansion, "do I have to hand the order to him
+    personally?" was not among the 30 nearest, and this paragraph ranked tenth."""
+    retriever = assistant.retriever()
+    query = retriever.query("does the spo have to be served personally on him")
+    assert "Stalking Protection Order" in query.searched[0]
+    assert "Stalking Protection Order" not in query.typed
+    found = retriever.candidates(query, *retriever.encode(query))
+    best = max(found, key=lambda c: c.probability).chunk
+    assert (best.doc_id, best.para_label) == ("service-and-management", "1.3")
+    # the refusal gate, calibrated on the expanded search, reads the closer of the two
+    assert all(c.closest_ask >= c.features["ask"] for c in found)
+
+
+def test_what_the_assistant_covers_is_answered_from_the_scope_note(assistant: Assistant) -> None:
+    answer = assistant.ask("what sort of questions wont you answer? dont want to waste my time")
+    assert not answer.refused, answer.text
+    assert answer.citations[0].doc_id == "scope-and-limits", answer.text
