@@ -32,6 +32,7 @@ from assistant.errors import AssistantError, IndexNotReady
 from assistant.feedback import FeedbackStore
 from assistant.settings import ENV_PREFIX, Settings, load_settings
 from assistant.store import IndexSnapshot, live_snapshot, read_pointer
+from assistant.ui.parsing import serialise_parsing
 
 ROLES = ("trainers", "maintainers")
 # Which roles may open each restricted page when sign-in is configured.
@@ -78,6 +79,7 @@ _warm_lock = threading.Lock()
 
 def start_warm_up(settings_: Settings | None = None) -> Future[Assistant]:
     """Begin loading the model and the index in a background thread (returns at once)."""
+    serialise_parsing()  # the warm-up thread parses while page scripts do
     current = settings_ or settings()
     key = current.model_dump_json()
     with _warm_lock:
