@@ -78,9 +78,17 @@ class Candidate:
 
 
 class Glossary:
-    """Term -> expansion pairs read from the glossary document's chunks."""
+    """Term -> expansion pairs read from the glossary document's chunks.
 
-    def __init__(self, chunks: list[Chunk], doc_id: str) -> None:
+    Short forms match in any case ("spo", "dvpn"), except those whose lower-case spelling
+    is an everyday word (``everyday``): "spo app" is an application, not Authorised
+    Professional Practice, and "four days" is not the FOUR mnemonic, so APP, FOUR, PIN,
+    SAM, DASH and SASH match only as the glossary writes them.
+    """
+
+    def __init__(
+        self, chunks: list[Chunk], doc_id: str, everyday: frozenset[str] = frozenset()
+    ) -> None:
         self.entries: dict[str, str] = {}
         self.chunk_ids: dict[str, str] = {}  # term -> the glossary paragraph defining it
         for chunk in chunks:
@@ -94,7 +102,10 @@ class Glossary:
             (
                 term,
                 expansion,
-                re.compile(rf"(?<![\w-]){_term_pattern(term)}(?![\w-])", re.IGNORECASE),
+                re.compile(
+                    rf"(?<![\w-]){_term_pattern(term)}(?![\w-])",
+                    0 if _is_word(term, everyday) else re.IGNORECASE,
+                ),
             )
             for term, expansion in self.entries.items()
             if _is_abbreviation(term)
@@ -132,6 +143,12 @@ def _is_abbreviation(term: str) -> bool:
     return any(c.isupper() for c in term[1:]) or bool(re.search(r"\d", term)) or len(term) <= 4
 
 
+def _is_word(term: str, everyday: frozenset[str]) -> bool:
+    """Whether a short form reads as an ordinary word when typed in lower case (two-letter
+    forms such as AP and IP are left to match in any case: officers type "ap" for them)."""
+    return len(term) >= 3 and term.isalpha() and term.lower() in everyday
+
+
 def _term_pattern(term: str) -> str:
     """``s2A`` also matches ``2A`` and ``s 2A``; spaces in ``PHA 1997`` match any spacing."""
     escaped = r"\s*".join(re.escape(part) for part in term.split())
@@ -154,7 +171,7 @@ class Retriever:
         self.scorer = scorer or passage_scorer()
         self.embedder = embedder
         self.settings = settings
-        self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id)
+        self.glossary = Glossary(snapshot.chunks, settings.glossary_doc_id, embedder.whole_words())
         self.speller = Speller(
             [t for c in snapshot.chunks for t in (c.embed_text, *c.asks)], embedder.whole_words()
         )

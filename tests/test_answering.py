@@ -588,6 +588,21 @@ def test_glossary_expansion_is_data_not_code(make_corpus, settings_for, embedder
     assert "Zonal quarantine exclusion" in retriever.retrieve("what is a ZQX?").query
 
 
+def test_a_short_form_that_is_an_everyday_word_expands_only_in_capitals(embedder) -> None:  # type: ignore[no-untyped-def]
+    chunks = [
+        make_chunk("glossary", "1.1", "APP — Authorised Professional Practice."),
+        make_chunk("glossary", "1.2", "FOUR — Fixated, Obsessive, Unwanted, Repeated."),
+        make_chunk("glossary", "1.3", "SPO — Stalking Protection Order."),
+    ]
+    glossary = Glossary(chunks, "glossary", embedder.whole_words())
+    assert {"app", "four"} <= embedder.whole_words()  # the model's own word list decides
+    assert "APP" not in glossary.expand("does an spo app need a supt to sign it off?")
+    assert "FOUR" not in glossary.expand("he notified four days after service")
+    assert "APP" in glossary.expand("where in APP is stalking covered?")
+    assert "FOUR" in glossary.expand("what does FOUR stand for?")
+    assert "SPO" in glossary.expand("can btp apply for an spo")  # not a word: any case
+
+
 def test_cli_ask_json_prints_a_full_answer(live_settings: Settings) -> None:
     result = subprocess.run(
         [
