@@ -90,6 +90,9 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     chunks_total: int = 0
     chunks_embedded: int = 0
+    # the question-search texts: questions written beside paragraphs, or sentences standing
+    # in for them (indexing.question_entries)
+    questions_embedded: int = 0
     seconds: float = 0.0
     started_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -123,7 +126,8 @@ class IngestReport:
             f"{self.count('added')} added, {self.count('changed')} changed, "
             f"{self.count('removed')} removed, {self.count('renamed')} renamed, "
             f"{self.count('unchanged')} unchanged, {len(self.failures)} failed; "
-            f"{self.chunks_total} chunks, {self.chunks_embedded} embedded, {self.seconds:.1f}s",
+            f"{self.chunks_total} chunks, {self.chunks_embedded} embedded "
+            f"(and {self.questions_embedded} search questions), {self.seconds:.1f}s",
             f"  {self.quality.render()}",
         ]
         for change in self.changes:

@@ -346,8 +346,11 @@ class Retriever:
                 "dense": float(cosines[i].max()),
                 "dense_whole": float(cosines[i, 0]),
                 # A paragraph nobody wrote questions for (a maintainer's new PDF) is judged
-                # by its own text rather than scored as if no question matched it.
-                "ask": asks.get(chunk_id, 0.0) if chunk.asks else float(cosines[i].max()),
+                # by its closest sentence (indexing.question_entries), or its whole text,
+                # rather than scored as if no question matched it.
+                "ask": asks.get(chunk_id, 0.0)
+                if chunk.asks
+                else max(asks.get(chunk_id, 0.0), float(cosines[i].max())),
                 "bm25": bm25.get(chunk_id, 0.0),
                 "rrf": rrf[chunk_id] / scale,
                 "glossary": float(chunk.doc_id == s.glossary_doc_id),

@@ -162,8 +162,11 @@ class Chunk:
         """(id, text, metadata) of the paragraph itself in the vector store."""
         return (self.chunk_id, self.embed_text, self.chroma_metadata())
 
-    def ask_entries(self) -> list[tuple[str, str, dict[str, str | int]]]:
-        """(id, text, metadata) of the questions this chunk answers, indexed beside it.
+    def ask_entries(
+        self, stand_ins: tuple[str, ...] = ()
+    ) -> list[tuple[str, str, dict[str, str | int]]]:
+        """(id, text, metadata) of the questions this chunk answers, indexed beside it, or of
+        ``stand_ins`` when none are written (see ``indexing.question_entries``).
 
         Each resolves to the chunk (``of``), which is what is quoted and cited: the question
         only helps a differently worded query find the paragraph.
@@ -174,7 +177,7 @@ class Chunk:
                 ask,
                 {"entry": "ask", "of": self.chunk_id, "doc_id": self.doc_id},
             )
-            for i, ask in enumerate(self.asks)
+            for i, ask in enumerate(self.asks or stand_ins)
         ]
 
     @property

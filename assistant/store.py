@@ -201,7 +201,10 @@ class IndexSnapshot:
         import bm25s
 
         self.by_id = {c.chunk_id: c for c in self.chunks}
-        with_asks = sum(1 for c in self.chunks if c.asks) or 1
+        with_asks = int(self.manifest.get("ask_paragraphs", 0)) or sum(
+            1 for c in self.chunks if c.asks
+        )
+        with_asks = with_asks or 1
         self.asks_per_paragraph = math.ceil(int(self.manifest.get("ask_count", 0)) / with_asks)
         folder = versions_dir(self.settings) / self.version
         try:

@@ -55,6 +55,8 @@ def test_incremental_reingest_rename_delete_duplicate(
     first = ingest(settings)
     assert first.published and first.count("added") == 3
     assert first.chunks_embedded == first.chunks_total == 11
+    # and each paragraph's sentences, standing in for the questions nobody wrote beside it
+    assert first.questions_embedded == open_snapshot(settings).manifest["ask_count"] >= 11
     v1 = _pointer_version(settings)
     saved = json.loads((settings.data_dir / "versions" / v1 / "report.json").read_text())
     assert saved["chunks_embedded"] == 11 and saved["seconds"] > 0  # the Library page shows these
@@ -76,7 +78,8 @@ def test_incremental_reingest_rename_delete_duplicate(
     assert changed.status == "changed" and changed.changed_sections == ["2 Beta topic 2"]
     assert {c.doc_id for c in edited.changes if c.status == "changed"} == {"b-doc"}
     assert edited.count("unchanged") == 2
-    assert embedder.embedded - before == edited.chunks_embedded == 1
+    assert edited.chunks_embedded == 1 and edited.questions_embedded == 1  # and its sentence
+    assert embedder.embedded - before == 2
     v2 = _pointer_version(settings)
     assert v2 == edited.version
 
@@ -410,5 +413,33 @@ def test_a_version_built_with_questions_and_paragraphs_in_one_collection_is_stil
     paragraph_hits = snapshot.dense_search(vector, 5)
     assert all("?ask" not in chunk_id for chunk_id, _ in paragraph_hits)  # questions filtered out
     assert len(paragraph_hits) == 2
-    (best, score), = snapshot.ask_search(vector, 5)
+    (best, score), stand_in = snapshot.ask_search(vector, 5)  # 1.2 has its sentence there
     assert best.startswith("noted#1.1#") and score > 0.99
+    assert stand_in[0].startswith("noted#1.2#") and stand_in[1] < score
+
+
+def test_a_paragraph_nobody_wrote_questions_for_is_searched_by_its_own_sentences(
+    make_corpus: Callable[..., Path], settings_for: SettingsFor
+) -> None:
+    """A maintainer's new document has no questions beside its paragraphs; its sentences
+    stand in for them in the question search (not the glossary's, which has its own)."""
+    noted = (
+        "---\ndoc_id: noted\ntitle: Noted\n---\n# Noted\n\n## 1 Footage\n\n"
+        "1.1 Body-worn video of a breach should be kept with the case file.\n"
+        "<!--\nkind: rule\nasks:\n  - where do we keep bodycam of a breach?\n-->\n"
+        "1.2 Officers update the zephyrine register weekly. Sergeants audit it monthly.\n"
+    )
+    glossary = (
+        "---\ndoc_id: glossary\ntitle: Terms\n---\n# Terms\n\n## 1 T\n\n1.1 ZQX — Zed.\n"
+    )
+    settings = settings_for(make_corpus({"noted.md": noted, "glossary.md": glossary}))
+    ingest(settings)
+    snapshot = open_snapshot(settings)
+    assert snapshot.manifest["ask_count"] == 3 and snapshot.manifest["ask_paragraphs"] == 2
+    assert snapshot.asks_per_paragraph == 2
+    vector = get_embedder(settings).encode(["how often do sergeants audit the register?"])[0]
+    hits = snapshot.ask_search(vector, 5)
+    assert hits[0][0].startswith("noted#1.2#")
+    assert not any(chunk_id.startswith("glossary#") for chunk_id, _ in hits)
+    (whole,) = [s for c, s in snapshot.dense_search(vector, 5) if c.startswith("noted#1.2#")]
+    assert hits[0][1] > whole  # the sentence asked about, not the paragraph around it
