@@ -243,8 +243,8 @@ def question_entries(
     The ranking leans on how close an officer's question is to a paragraph's questions
     (``policy/weights.yaml``).  With the questions of three notes removed, those notes'
     paragraphs came first for 15% of the paragraph questions about them instead of 49%;
-    with their sentences standing in, a new document competes on the same footing.  The
-    glossary's one-line entries have a search of their own and stand in for nothing.
+    with their sentences standing in, for 24%.  The glossary's one-line entries have a
+    search of their own and stand in for nothing.
     """
     entries = []
     for chunk in chunks:
