@@ -79,6 +79,18 @@ def test_a_course_he_attends_is_not_a_course_of_conduct() -> None:
     assert not any("programme" in g.add for g in related_terms() if g.fires(college))
 
 
+def test_officers_shorthand_reaches_the_notes_words() -> None:
+    def added(question: str) -> list[str]:
+        return [g.add for g in related_terms() if g.fires(question)]
+
+    assert "application" in added("does an spo app need a supt to sign it off?")
+    assert "application" not in added("he put a tracking app on her phone, is that stalking?")
+    assert any("appeal" in a for a in added("can he get it overturned higher up?"))
+    assert any("appeal" in a for a in added("bench threw it out, is that the end of the road?"))
+    assert any("without notice" in a for a in added("does the court have to hear from him first"))
+    assert any("body-worn video" in a for a in added("how long do we keep bwv of a breach"))
+
+
 def test_related_terms_match_whole_words_only() -> None:
     third_parties = next(g for g in related_terms() if "third parties" in g.add)
     assert third_parties.pattern.search("His SISTER passes messages to her")
