@@ -89,6 +89,11 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("appeal" in a for a in added("bench threw it out, is that the end of the road?"))
     assert any("without notice" in a for a in added("does the court have to hear from him first"))
     assert any("body-worn video" in a for a in added("how long do we keep bwv of a breach"))
+    assert any("exclusion zone" in a for a in added("can the order keep him off the estate"))
+    weekly = "could we get a term where he has to report in at the front counter every week?"
+    assert any("sign on" in a for a in added(weekly))
+    once = "he turned up at the front desk sat morning to give his details, is he out of time?"
+    assert not any("sign on" in a for a in added(once))  # that is notification
 
 
 def test_related_terms_match_whole_words_only() -> None:
