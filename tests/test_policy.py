@@ -94,6 +94,9 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("sign on" in a for a in added(weekly))
     once = "he turned up at the front desk sat morning to give his details, is he out of time?"
     assert not any("sign on" in a for a in added(once))  # that is notification
+    assert any("at least two years" in a for a in added("can we go for a short spo, 6 months?"))
+    custody = "he got 6 months for breaching the spo, was that the max they could give?"
+    assert not any("two years" in a or "maximum length" in a for a in added(custody))
 
 
 def test_related_terms_match_whole_words_only() -> None:
