@@ -97,6 +97,10 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("at least two years" in a for a in added("can we go for a short spo, 6 months?"))
     custody = "he got 6 months for breaching the spo, was that the max they could give?"
     assert not any("two years" in a or "maximum length" in a for a in added(custody))
+    assert any("hearsay" in a for a in added("her mate won't come to court, can his version go in"))
+    assert any("interim" in a for a in added("can i get something in place in the meantime"))
+    assert any("failing to comply" in a for a in added("what if he just doesnt notify at all"))
+    assert any("authorising" in a for a in added("is there an authoriser step in the process"))
 
 
 def test_related_terms_match_whole_words_only() -> None:
