@@ -101,6 +101,11 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("interim" in a for a in added("can i get something in place in the meantime"))
     assert any("failing to comply" in a for a in added("what if he just doesnt notify at all"))
     assert any("authorising" in a for a in added("is there an authoriser step in the process"))
+    assert any("public record" in a for a in added("can the press report on the spo hearing?"))
+    assert not any("public record" in a for a in added("she doesnt want to press charges"))
+    assert any("by complaint" in a for a in added("do we lay a complaint at the mags?"))
+    wriggle = "he says he didnt know it was inside the zone, can he wriggle out of the breach"
+    assert any("reasonable excuse" in a for a in added(wriggle))
 
 
 def test_related_terms_match_whole_words_only() -> None:
