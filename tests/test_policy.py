@@ -106,6 +106,15 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("by complaint" in a for a in added("do we lay a complaint at the mags?"))
     wriggle = "he says he didnt know it was inside the zone, can he wriggle out of the breach"
     assert any("reasonable excuse" in a for a in added(wriggle))
+    assert any("aged 10 to 17" in a for a in added("year 9 lad fixated on a girl, can we get one?"))
+    assert any("browsing history" in a for a in added("a condition to check what sites he visits"))
+    assert any("third parties" in a for a in added("he sends messages via someone at her gym"))
+    council = "can the council apply for an spo like they can for an asb injunction?"
+    assert any("chief officer" in a for a in added(council))
+    assert any("personally" in a for a in added("can the vic go to court herself and get an spo"))
+    form = "vic would rather fill in the risk questions on her own, is there a version for that"
+    assert not any("personally" in a for a in added(form))
+    assert any("any stage" in a for a in added("can we apply before he gets out of prison?"))
 
 
 def test_related_terms_match_whole_words_only() -> None:
