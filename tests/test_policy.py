@@ -115,6 +115,11 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     form = "vic would rather fill in the risk questions on her own, is there a version for that"
     assert not any("personally" in a for a in added(form))
     assert any("any stage" in a for a in added("can we apply before he gets out of prison?"))
+    assert any("United Kingdom" in a for a in added("is it enforceable in wales or does it go further"))
+    spain = "AP lives in spain but flies into our area to follow her, can our force apply?"
+    assert any("intends to come" in a for a in added(spain))
+    vary = "AP lives in another force area. if we apply to vary do we have to consult them"
+    assert not any("intends to come" in a for a in added(vary))
 
 
 def test_related_terms_match_whole_words_only() -> None:
