@@ -103,6 +103,9 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     assert any("authorising" in a for a in added("is there an authoriser step in the process"))
     assert any("public record" in a for a in added("can the press report on the spo hearing?"))
     assert not any("public record" in a for a in added("she doesnt want to press charges"))
+    assert not any("public record" in a for a in added("he keeps approaching her in public"))
+    history = "he has stalked her for a year, can we apply for an spo?"
+    assert not any("two years" in a for a in added(history))  # how long it went on, not the order
     assert any("by complaint" in a for a in added("do we lay a complaint at the mags?"))
     wriggle = "he says he didnt know it was inside the zone, can he wriggle out of the breach"
     assert any("reasonable excuse" in a for a in added(wriggle))
