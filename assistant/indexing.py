@@ -24,7 +24,7 @@ from .embedding import Embedder, get_embedder
 from .errors import IndexBusy, IndexNotReady, LoadError, StoreUnavailable
 from .ingest_report import IngestReport, save_status
 from .planning import Plan, plan
-from .schema import Chunk
+from .schema import Chunk, StoreEntry
 from .settings import Settings
 from .store import (
     ASKS_SUFFIX,
@@ -187,7 +187,7 @@ def _store_entries(
     embedder: Embedder,
     name: str,
     version: str,
-    entries: list[tuple[str, str, dict[str, str | int]]],
+    entries: list[StoreEntry],
     batch: int,
     search_ef: int,
 ) -> Iterator[int]:
@@ -234,9 +234,7 @@ def _discard(settings: Settings, folder: Path, version: str) -> None:
                 client.delete_collection(name)
 
 
-def question_entries(
-    chunks: list[Chunk], glossary_doc_id: str
-) -> list[tuple[str, str, dict[str, str | int]]]:
+def question_entries(chunks: list[Chunk], glossary_doc_id: str) -> list[StoreEntry]:
     """The question-search entries: the questions written beside each paragraph, or, for
     a paragraph that has none (a document a maintainer has just added), its own sentences.
 
@@ -256,7 +254,7 @@ def question_entries(
 
 
 def _write_artifacts(
-    folder: Path, version: str, planned: Plan, asks: list[tuple[str, str, dict[str, str | int]]]
+    folder: Path, version: str, planned: Plan, asks: list[StoreEntry]
 ) -> dict[str, Any]:
     """Write BM25, chunks, manifest and COMPLETE; return the checks the pointer records."""
     import bm25s

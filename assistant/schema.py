@@ -11,6 +11,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# What the vector store holds per entry: (id, text to embed, metadata Chroma can keep).
+StoreEntry = tuple[str, str, dict[str, str | int]]
+
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -158,13 +161,11 @@ class Chunk:
             "entry": "chunk",
         }
 
-    def chroma_entry(self) -> tuple[str, str, dict[str, str | int]]:
+    def chroma_entry(self) -> StoreEntry:
         """(id, text, metadata) of the paragraph itself in the vector store."""
         return (self.chunk_id, self.embed_text, self.chroma_metadata())
 
-    def ask_entries(
-        self, stand_ins: tuple[str, ...] = ()
-    ) -> list[tuple[str, str, dict[str, str | int]]]:
+    def ask_entries(self, stand_ins: tuple[str, ...] = ()) -> list[StoreEntry]:
         """(id, text, metadata) of the questions this chunk answers, indexed beside it, or of
         ``stand_ins`` when none are written (see ``indexing.question_entries``).
 
