@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_DATED = ("Edition", "Effective date")
+
+
 def render_answer(answer: Answer) -> str:
     """Plain-text answer with its sources, as the terminal shows it."""
     lines = [f"note: {n}" for n in answer.notices]
@@ -73,8 +76,11 @@ def render_answer(answer: Answer) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            dated = f"edition {c.edition}, effective {c.effective_date}"
-            lines.append(f"[{c.marker}] {c.label} ({c.section}; {dated})")
+            known = dict(c.details)
+            where = [known.get("Section", "") if c.paragraphs else ""]  # else in the label
+            where += [f"{name.lower()} {known[name]}" for name in _DATED if name in known]
+            said = "; ".join(w for w in where if w)
+            lines.append(f"[{c.marker}] {c.label}" + (f" ({said})" if said else ""))
             lines.append(f'    "{c.quote}"')
     return "\n".join(lines)
 

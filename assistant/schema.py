@@ -252,9 +252,10 @@ class Citation:
 
     @property
     def label(self) -> str:
+        """Title, paragraph (or section) and pages, leaving out what the document lacks: a
+        maintainer's unnumbered note with no headings is cited by its title alone."""
         where = f"para {self.paragraphs}" if self.paragraphs else self.section
-        page = f", {self.pages}" if self.page else ""
-        return f"{self.title}, {where}{page}"
+        return ", ".join(part for part in (self.title, where, self.pages) if part)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,30 @@ def test_unnumbered_prose_packs_but_never_crosses_a_heading(tmp_path: Path, embe
         assert words == {name}, chunk.text
 
 
+def test_a_note_without_numbers_headings_or_dates_is_cited_by_what_it_has(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A maintainer's bare Markdown briefing (no front matter, numbers or headings) is cited
+    by its title, with no empty "para", section, edition or date left in the line."""
+    from assistant.cli import render_answer
+    from assistant.schema import Answer
+
+    path = tmp_path / "briefing.md"
+    path.write_text(
+        "# Force briefing\n\nOfficers switch on body-worn video before arriving.\n\n"
+        "## Who to tell\n\nEmail the public protection unit within a day.\n",
+        encoding="utf-8",
+    )
+    chunks = chunk_document(load_document(path, tmp_path), MAX, embedder.count_tokens)
+    opening, told = (cite(n, c) for n, c in enumerate(chunks, 1))
+    assert (opening.label, told.label) == ("Force briefing", "Force briefing, Who to tell")
+    answer = Answer(
+        question="q", text="t [1] [2]", sentences=[], citations=[opening, told], refused=False
+    )
+    lines = render_answer(answer).splitlines()
+    assert "[1] Force briefing" in lines and "[2] Force briefing, Who to tell" in lines
+
+
 def test_pdf_chunks_carry_pages(tmp_path: Path, embedder: Embedder) -> None:
     pages = [["1 Start", "1.1 Page one text."], ["2 Next", "2.1 Page two text."]]
     write_pdf(tmp_path / "p.pdf", pages, title="Paged", doc_id="paged")
