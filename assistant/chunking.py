@@ -1,14 +1,19 @@
-"""Structure-aware chunking: a chunk is one numbered paragraph, or a run of unnumbered ones.
+"""Structure-aware chunking: a chunk is one paragraph, numbered or not, with what hangs on it.
 
 Citations name paragraphs, so a numbered paragraph is never merged with its neighbours and
-never split except, when it is too long for the embedding model, between sentences.
-Unnumbered prose under one heading and on one page is packed up to the token budget; no
-chunk crosses a heading, and no chunk cuts a sentence.  A paragraph the loader rejoined
-across a page break keeps both pages, so its citation names them.
+never split except, when it is too long for the embedding model, between sentences.  An
+unnumbered paragraph of prose (a maintainer's bare briefing) is a chunk of its own too: the
+answerer quotes the rest of a chunk readily, taking it for the rest of the paragraph, so two
+paragraphs on different matters packed together came out as one quote.  What is not prose
+on its own, a list item or a table row, packs with the paragraph before it (a lead-in
+ending in ":" opens a chunk for its list) under one heading and on one page, up to the
+token budget.  No chunk crosses a heading, and no chunk cuts a sentence.  A paragraph the
+loader rejoined across a page break keeps both pages, so its citation names them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from .schema import Chunk, Document, Paragraph, compose_embed_text, sha256_text
@@ -71,7 +76,7 @@ def _audiences(group: list[Paragraph]) -> list[str]:
 def _groups(
     paragraphs: Iterable[Paragraph], title: str, max_tokens: int, count: TokenCounter
 ) -> Iterable[list[Paragraph]]:
-    """Numbered paragraphs stand alone; unnumbered ones pack together under one heading."""
+    """Numbered paragraphs and unnumbered prose stand alone; lists and rows pack."""
     group: list[Paragraph] = []
     for para in paragraphs:
         if para.number is not None:
@@ -85,6 +90,7 @@ def _groups(
             combined = " ".join(p.text for p in [*group, para])
             if (
                 not same_place
+                or _opens_chunk(para, group[-1])
                 or count(compose_embed_text(title, para.heading_path, combined)) > max_tokens
             ):
                 yield group
@@ -92,6 +98,20 @@ def _groups(
         group.append(para)
     if group:
         yield group
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*+\u2022\u25aa\u2013]|\(?(?:\d+|[a-z]|[ivx]+)[.)])\s")
+_SENTENCE_END = re.compile(r"[.!?:][\"'\u201d\u2019)\]]*$")
+
+
+def _opens_chunk(para: Paragraph, before: Paragraph) -> bool:
+    """Full sentences, or a lead-in to a list, that no lead-in introduces: a new chunk."""
+    text = para.text.strip()
+    return (
+        _SENTENCE_END.search(text) is not None
+        and not _LIST_ITEM.match(text)
+        and not before.text.rstrip().endswith(":")
+    )
 
 
 def _fit(

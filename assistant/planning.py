@@ -187,7 +187,7 @@ def chunking_signature(settings: Settings, embedder: Embedder | None) -> dict[st
 
 # Raised whenever loaders or the chunker find structure differently, so unchanged files are
 # read again (their text is still served from the embedding cache when it did not move).
-STRUCTURE_VERSION = 2
+STRUCTURE_VERSION = 3
 
 
 def load_options(settings: Settings) -> LoadOptions:

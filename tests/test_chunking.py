@@ -65,19 +65,37 @@ def test_long_numbered_paragraph_splits_between_sentences(tmp_path: Path, embedd
     assert [c.position for c in chunks] == list(range(len(chunks)))
 
 
-def test_unnumbered_prose_packs_but_never_crosses_a_heading(tmp_path: Path, embedder: Embedder) -> None:
+def test_unnumbered_prose_stands_alone_while_lists_and_rows_pack_within_a_heading(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A paragraph of prose is a chunk of its own, numbered or not: packed with the next one,
+    the answerer quoted both as one ("switch on body-worn video" then "footage is kept seven
+    years").  A lead-in and its list, or table rows, still pack, and never across a heading."""
     sections = [
-        (f"Part {name}", [f"{name} marker paragraph {i} is short." for i in range(4)])
+        (
+            f"Part {name}",
+            [
+                f"{name} marker paragraph one is short.",
+                f"{name} marker paragraph two is short too.",
+                f"{name} marker officers must:",
+                f"- {name} marker item one.",
+                f"- {name} marker item two.",
+                f"Role: {name} marker; Duty: records",
+                f"Role: {name} marker deputy; Duty: checks",
+            ],
+        )
         for name in ("Red", "Green", "Blue")
     ]
     path = tmp_path / "prose.md"
     path.write_text(markdown_doc("prose", "Prose", sections), encoding="utf-8")
     chunks = chunk_document(load_document(path, tmp_path), MAX, embedder.count_tokens)
-    assert len(chunks) == 3  # short paragraphs pack together within their section
-    for chunk, name in zip(chunks, ("Red", "Green", "Blue"), strict=True):
+    assert len(chunks) == 9  # two paragraphs alone, then the lead-in with its list and rows
+    for i, chunk in enumerate(chunks):
+        name = ("Red", "Green", "Blue")[i // 3]
         assert chunk.heading_path == (f"Part {name}",)
-        words = set(re.findall(r"\b(Red|Green|Blue)\b", chunk.text))
-        assert words == {name}, chunk.text
+        assert set(re.findall(r"\b(Red|Green|Blue)\b", chunk.text)) == {name}, chunk.text
+    assert [c.text.count("marker") for c in chunks[:3]] == [1, 1, 5]
+    assert chunks[2].text.startswith("Red marker officers must: - Red marker item one.")
 
 
 def test_a_note_without_numbers_headings_or_dates_is_cited_by_what_it_has(
