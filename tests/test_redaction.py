@@ -63,6 +63,16 @@ def test_titles_and_trigger_words_stay_and_only_the_name_goes() -> None:
     assert text == "Mr [name removed] and the victim is [name removed]"
 
 
+def test_a_verb_after_a_lower_case_surname_is_kept() -> None:
+    """"PC jones served it" lost "served" with the name: a word with an object after it
+    ("it", "the order") is the sentence's verb, so the question still says what happened."""
+    assert redact("PC jones served it yesterday") == (
+        "PC [name removed] served it yesterday",
+        ["name"],
+    )
+    assert redact("DC smith the OIC says")[0] == "DC [name removed] the OIC says"  # apposition
+
+
 def test_nhs_number_check_digit_decides_the_kind_without_the_word_nhs() -> None:
     assert redact("the number 943 476 5919 was on the form")[1] == ["NHS number"]
     # 943 476 5918 fails the check digit: not an NHS number, though as a possible UK phone
@@ -87,6 +97,9 @@ def test_nhs_number_check_digit_decides_the_kind_without_the_word_nhs() -> None:
         # an age then "which court": no house number and street
         "he's 17, which court do we go to",
         "she's 16, what court hears it",
+        # a rank after "a" or "the" is a role, and the verb after it no surname
+        "can a PCSO serve the order on him",
+        "does the DC need a warrant to arrest for the breach",
     ],
 )
 def test_the_guidance_own_words_are_never_redacted(question: str) -> None:

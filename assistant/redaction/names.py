@@ -80,8 +80,15 @@ class NameFinder:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text == ".")
             # "mr jenkins" is a name whatever follows; a lower-case rank ("miss", "det") is
             # also an ordinary word, so only a listed name may follow it.
+            before = tokens[i - 1] if i else None
             lower_ok: LowerCase = (
-                "any" if tok.capitalised or tok.low in _PLAIN_TITLES else "title-listed"
+                "no"  # "a PCSO serve ...": a role, not a title
+                if before is not None
+                and self._joined(text, before, tok)
+                and before.low in self.w.role_determiners
+                else "any"
+                if tok.capitalised or tok.low in _PLAIN_TITLES
+                else "title-listed"
             )
             return self._take(tokens, j, text, lower_ok=lower_ok)
         if tok.low in self.w.triggers:
@@ -157,9 +164,13 @@ class NameFinder:
             low = _bare(tok.low)
             if lower:
                 listed = low in self.w.surnames or low in self.w.first_names
-                if not tok.capitalised and (
-                    listed or (not unknown_used and k == j + 1 and self._plain_lower(low))
-                ):
+                unknown = (
+                    not unknown_used
+                    and k == j + 1
+                    and self._plain_lower(low)
+                    and not self._verb(tokens, k, text)
+                )
+                if not tok.capitalised and (listed or unknown):
                     unknown_used = unknown_used or not listed
                     last = k
                     k += 1
@@ -217,6 +228,15 @@ class NameFinder:
             and not self.keep.word(low)
             and low not in self.w.triggers
             and not low.endswith(("ing", "ly"))
+        )
+
+    def _verb(self, tokens: list[Token], k: int, text: str) -> bool:
+        """Token k has an object after it ("served it"): a verb, not an unknown surname."""
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        return (
+            after is not None
+            and self._joined(text, tokens[k], after)
+            and after.low in self.w.verb_objects
         )
 
     @staticmethod

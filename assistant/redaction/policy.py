@@ -57,6 +57,8 @@ class NameWords:
     surnames: frozenset[str]
     not_names: frozenset[str]
     not_surnames: frozenset[str]
+    role_determiners: frozenset[str]
+    verb_objects: frozenset[str]
 
 
 @dataclass(frozen=True)
