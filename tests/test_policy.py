@@ -118,11 +118,36 @@ def test_officers_shorthand_reaches_the_notes_words() -> None:
     form = "vic would rather fill in the risk questions on her own, is there a version for that"
     assert not any("personally" in a for a in added(form))
     assert any("any stage" in a for a in added("can we apply before he gets out of prison?"))
-    assert any("United Kingdom" in a for a in added("is it enforceable in wales or does it go further"))
+    assert any(
+        "United Kingdom" in a for a in added("is it enforceable in wales or does it go further")
+    )
     spain = "AP lives in spain but flies into our area to follow her, can our force apply?"
     assert any("intends to come" in a for a in added(spain))
     vary = "AP lives in another force area. if we apply to vary do we have to consult them"
     assert not any("intends to come" in a for a in added(vary))
+
+
+def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
+    """Read from questions the notes answer that found the wrong paragraph: a partner's kids
+    are people to protect, not a child subject or a domestic-abuse case; a subject who moved
+    abroad notifies where the court sits; a victim who must testify is a hearsay question."""
+
+    def added(question: str) -> list[str]:
+        return [g.add for g in related_terms() if g.fires(question)]
+
+    kids = added("can the spo cover his new partner's kids too")
+    assert any("another person" in a for a in kids)
+    assert not any("youth court" in a or "domestic abuse" in a for a in kids)
+    moved = added("he's moved to spain - does he still have to notify")
+    assert any("no home address in England and Wales" in a for a in moved)
+    assert not any("outside the United Kingdom" in a for a in moved)
+    travels = (
+        "is SPO notification like the sex offender register, telling us before he travels abroad?"
+    )
+    assert not any("no home address" in a for a in added(travels))  # a trip is not a move
+    assert any("outside the United Kingdom" in a for a in added("do the terms bind him in spain"))
+    assert any("hearsay" in a for a in added("does the vic have to give evidence at the hearing"))
+    assert any("no conviction" in a for a in added("can we get an spo if hes never been arrested"))
 
 
 def test_related_terms_match_whole_words_only() -> None:
