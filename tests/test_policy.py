@@ -148,6 +148,15 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     assert any("outside the United Kingdom" in a for a in added("do the terms bind him in spain"))
     assert any("hearsay" in a for a in added("does the vic have to give evidence at the hearing"))
     assert any("no conviction" in a for a in added("can we get an spo if hes never been arrested"))
+    assert any("authorising" in a for a in added("who signs off the spo application in force"))
+    assert any("exclusion zone" in a for a in added("can the spo make him stay away from her work"))
+    assert any(
+        "online stalking" in a for a in added("spo for cyberstalking only, never come near her")
+    )
+    statement = added("do i need a statement from the vic for the spo app")
+    assert any("written statement" in a for a in statement)
+    hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
+    assert not any("written statement" in a for a in added(hearsay))  # says it already
 
 
 def test_related_terms_match_whole_words_only() -> None:
