@@ -65,11 +65,14 @@ def _numbers(text: str) -> set[str]:
     low = normalise(text)
     found = {re.sub(r"^s\.?\s?", "", m.group(0)) for m in _NUMBER.finditer(low)}
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", low)
-    for word, after in zip(words, [*words[1:], ""], strict=True):
+    for before, word, after in zip(["", *words], words, [*words[1:], ""], strict=False):
         # "twenty-one" is a number, and so is the "two" of "two-year"; "one" is mostly a
-        # pronoun ("one of the examples", "obtaining one"), a number only before a period.
+        # pronoun ("one of the examples", "obtaining one"), a number only before a period,
+        # and so is "the two" ("so that the two complement each other").
         head = word if word in _NUMBER_WORDS else word.split("-")[0]
-        if head == "one" and not re.match(_PERIOD, after if word == head else word[4:]):
+        rest = after if word == head else word[len(head) + 1 :]
+        pronoun = head == "one" or (before in ("the", "these", "those") and word == head)
+        if pronoun and not re.match(_PERIOD, rest):
             continue
         tens, _, unit = word.partition("-")
         if tens in ("twenty", "thirty") and unit in _NUMBER_WORDS:  # "twenty-one" is 21
@@ -279,6 +282,9 @@ def _sections(text: str) -> str:
     return re.sub(r"\b(?:s\.\s?|s\s|section\s)(\d+[A-Za-z]?)\b", r"s\1", text, flags=re.IGNORECASE)
 
 
+_CLAUSE = re.compile(r"[,;:()]|\s+(?:which|unless|while|whether)\s+")
+
+
 class FactMatcher:
     """Matches expected facts against answer sentences; embeddings are memoised per text."""
 
@@ -307,8 +313,9 @@ class FactMatcher:
         return FactMatch(fact, found.found, text, found.cosine, found.overlap, found.missing_terms)
 
     def _score(self, fact: str, sentence: str, question: str = "") -> FactMatch:
-        vectors = self.vectors([fact, sentence])
-        cosine = float(vectors[0] @ vectors[1])
+        clauses = [c for c in _CLAUSE.split(sentence) if len(c.split()) >= 4]
+        vectors = self.vectors([fact, sentence, *clauses])
+        cosine = float(np.max(vectors[1:] @ vectors[0]))
         share = overlap(fact, sentence)
         missing = missing_key_terms(fact, sentence, question)
         found = judge(cosine, share, missing) or defines(fact, sentence)

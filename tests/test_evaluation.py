@@ -190,6 +190,24 @@ def test_matcher_agrees_with_labels_it_was_not_calibrated_on(matcher: FactMatche
     assert every.rate >= 0.95
 
 
+def test_a_fact_stated_in_one_clause_of_a_long_sentence_is_found(matcher: FactMatcher) -> None:
+    """The whole sentence's embedding is diluted by its other clauses (cosine 0.29 here), so
+    the fact is compared with each clause too; a figure it lacks still fails it."""
+    sentence = (
+        "A full Stalking Protection Order (SPO) has effect either for a fixed period stated in "
+        "the order, which must be at least two years, or until a further order of the court."
+    )
+    assert matcher.score("a fixed period must be at least 2 years", sentence).found
+    assert not matcher.score("a fixed period must be at least 5 years", sentence).found
+
+
+def test_the_two_is_a_pronoun_not_the_figure_two() -> None:
+    fact = "an SPO can be sought alongside the prosecution so that the two complement each other"
+    said = "an SPO can be sought alongside the prosecution so that they complement each other"
+    assert missing_key_terms(fact, said) == []
+    assert missing_key_terms("the two years run from the day it is made", "it runs a year") == ["2"]
+
+
 def test_one_is_a_number_only_before_a_period_and_compounds_add_up() -> None:
     fact = "monitoring email is one of the listed examples"
     assert missing_key_terms(fact, "the examples include monitoring email") == []
