@@ -155,6 +155,13 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     )
     statement = added("do i need a statement from the vic for the spo app")
     assert any("written statement" in a for a in statement)
+    managed = added("who manages the subject once the spo is made")
+    assert any("MAPPA" in a for a in managed)
+    both = added("can we get an spo and a non-mol at the same time")
+    assert any("non-molestation" in a for a in both) and any("rule out" in a for a in both)
+    assert not any(
+        "rule out" in a for a in added("is an spo any good if hes on a restraining order")
+    )
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
