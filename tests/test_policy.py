@@ -162,6 +162,7 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     assert not any(
         "rule out" in a for a in added("is an spo any good if hes on a restraining order")
     )
+    assert any("re-notification" in a for a in added("how often does he have to notify"))
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
@@ -558,6 +559,21 @@ ANSWER_TYPE_CASES = {
         ],
         # a year beside a noun is not a figure of SPOs
         ["By 2025 most forces reported that they audit SPOs."],
+    ),
+    # the frequency type is answered by how often, or by a share ("how often was there
+    # surveillance?" by "in 63% of cases"), never by a date or a period
+    "frequency": (
+        ["how often do we review an spo", "how many times a week does he sign on?"],
+        ["how long does it last?", "how many times has he breached it?"],
+        [
+            "There is no periodic or annual re-notification.",
+            "Surveillance was present in 63% of cases.",
+            "He must sign on at the station every week.",
+        ],
+        [
+            "The statutory guidance was revised in April 2024.",
+            "The fixed period must be at least two years.",
+        ],
     ),
     # the code type tells an offence code from the Victims' Code or a code of practice
     "code": (
