@@ -163,6 +163,10 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
         "rule out" in a for a in added("is an spo any good if hes on a restraining order")
     )
     assert any("re-notification" in a for a in added("how often does he have to notify"))
+    rate = added("is there any data on how often mags actually grant SPO applications")
+    assert any("granted, refused or withdrawn" in a for a in rate)
+    count = added("how many SPOs were granted in the first year?")  # a count, not a share
+    assert not any("granted, refused or withdrawn" in a for a in count)
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
@@ -569,6 +573,7 @@ ANSWER_TYPE_CASES = {
             "There is no periodic or annual re-notification.",
             "Surveillance was present in 63% of cases.",
             "He must sign on at the station every week.",
+            "Patrols must log every visit to the victim's street.",
         ],
         [
             "The statutory guidance was revised in April 2024.",
