@@ -167,6 +167,17 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     assert any("granted, refused or withdrawn" in a for a in rate)
     count = added("how many SPOs were granted in the first year?")  # a count, not a share
     assert not any("granted, refused or withdrawn" in a for a in count)
+    passing = added("the ex keeps driving past her house at night, can we get an spo on that")
+    assert any("loitering" in a for a in passing)
+    filming = "AP parks up outside her house filming her, can the order stop him filming her"
+    assert not any("loitering" in a for a in added(filming))  # asks what the order can ban
+    tracked = added("hes been tracking her phone with some app, what conditions can we ask for")
+    assert any("browsing history" in a for a in tracked)
+    assert not any("monitoring" in a for a in tracked)
+    via = added("can the spo stop him contacting her through the kids")
+    assert any("third parties" in a for a in via) and not any("another person" in a for a in via)
+    early = added("AP has applied to discharge the order after 6 months")
+    assert any("within two years" in a for a in early)
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
