@@ -77,10 +77,10 @@ def render_answer(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             known = dict(c.details)
-            where = [known.get("Section", "") if c.paragraphs else ""]  # else in the label
-            where += [f"{name.lower()} {known[name]}" for name in _DATED if name in known]
-            said = "; ".join(w for w in where if w)
-            lines.append(f"[{c.marker}] {c.label}" + (f" ({said})" if said else ""))
+            said = [f"{name.lower()} {known[name]}" for name in _DATED if name in known]
+            if c.paragraphs and c.section:  # without a paragraph, the label names the section
+                said.insert(0, c.section)
+            lines.append(f"[{c.marker}] {c.label}" + (f" ({'; '.join(said)})" if said else ""))
             lines.append(f'    "{c.quote}"')
     return "\n".join(lines)
 

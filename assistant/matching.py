@@ -65,7 +65,9 @@ def _numbers(text: str) -> set[str]:
     low = normalise(text)
     found = {re.sub(r"^s\.?\s?", "", m.group(0)) for m in _NUMBER.finditer(low)}
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", low)
-    for before, word, after in zip(["", *words], words, [*words[1:], ""], strict=False):
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
         # "twenty-one" is a number, and so is the "two" of "two-year"; "one" is mostly a
         # pronoun ("one of the examples", "obtaining one"), a number only before a period,
         # and so is "the two" ("so that the two complement each other").

@@ -80,16 +80,14 @@ class NameFinder:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text == ".")
             # "mr jenkins" is a name whatever follows; a lower-case rank ("miss", "det") is
             # also an ordinary word, so only a listed name may follow it.
+            # After "a" or "the" a rank is a role ("can a PCSO serve the order"), so only a
+            # capitalised word can be a name.
             before = tokens[i - 1] if i else None
-            lower_ok: LowerCase = (
-                "no"  # "a PCSO serve ...": a role, not a title
-                if before is not None
-                and self._joined(text, before, tok)
-                and before.low in self.w.role_determiners
-                else "any"
-                if tok.capitalised or tok.low in _PLAIN_TITLES
-                else "title-listed"
-            )
+            lower_ok: LowerCase = "title-listed"
+            if before and self._joined(text, before, tok) and before.low in self.w.role_determiners:
+                lower_ok = "no"
+            elif tok.capitalised or tok.low in _PLAIN_TITLES:
+                lower_ok = "any"
             return self._take(tokens, j, text, lower_ok=lower_ok)
         if tok.low in self.w.triggers:
             j = self._skip_connectors(tokens, i + 1)
