@@ -178,6 +178,10 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     assert any("third parties" in a for a in via) and not any("another person" in a for a in via)
     early = added("AP has applied to discharge the order after 6 months")
     assert any("within two years" in a for a in early)
+    assert any("time limit" in a for a in added("how long does the AP have to appeal"))
+    assert not any("time limit" in a for a in added("how long does the defendant have to notify"))
+    together = "the victim and AP have kids together, can the order allow child arrangements"
+    assert not any("youth court" in a for a in added(together))
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
