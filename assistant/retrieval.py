@@ -247,7 +247,10 @@ class Retriever:
         folded = fold(asked, history or [], self.settings.history_turns)
         text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)
-        related = [g.add for g in related_terms() if g.fires(text)]
+        # Related terms match whole words, so they read the question with its typos
+        # corrected even where the search reads it as typed ("can he apeal ...").
+        meant_words = self.speller.correct(text)
+        related = [g.add for g in related_terms() if g.fires(meant_words)]
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
@@ -367,7 +370,7 @@ class Retriever:
     def with_expansions(self, text: str) -> str:
         """A part of the question with its own glossary and related-terms expansions."""
         extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
-        extra += [g.add for g in related_terms() if g.fires(text)]
+        extra += [g.add for g in related_terms() if g.fires(self.speller.correct(text))]
         return " ".join([text, *extra])
 
     def _siblings(

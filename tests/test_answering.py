@@ -292,6 +292,18 @@ def test_typos_and_place_names_do_not_make_a_question_off_topic(
     assert not assistant.ask(question).refused
 
 
+def test_related_terms_read_the_question_with_its_typos_corrected(assistant: Assistant) -> None:
+    """One typo is searched as typed (the search forgives it), but a related-terms group
+    matches whole words: "wivout tellin him" fired nothing and the answer padded with two
+    unrelated quotes; "breeches" is a real word that no typo rule reads as "breaches"."""
+    retriever = assistant.retriever()
+    query = retriever.query("can we get an ispo wivout tellin him")
+    assert "tellin" in query.searched[0]  # the search still reads what was typed
+    assert any("without notice" in r for r in query.related)
+    answer = assistant.ask("wot happens if he breeches the ispo")
+    assert "offence" in answer.sentences[0].text
+
+
 def test_asking_the_most_a_breach_can_get_is_answered_with_both_maxima(
     assistant: Assistant,
 ) -> None:
