@@ -182,6 +182,8 @@ def test_who_a_relative_is_and_where_he_lives_decide_what_is_searched() -> None:
     assert not any("time limit" in a for a in added("how long does the defendant have to notify"))
     together = "the victim and AP have kids together, can the order allow child arrangements"
     assert not any("youth court" in a for a in added(together))
+    assert any("public record" in a for a in added("are spo hearings in private"))
+    assert any("exclusion zone" in a for a in added("can the spo ban him from a whole city"))
     hearsay = "relying on her statement as hearsay - do we need to serve a hearsay notice?"
     assert not any("written statement" in a for a in added(hearsay))  # says it already
 
