@@ -813,6 +813,15 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
         ("he's 17, which court do we go to", "youth court"),
         # answered with SPOs against children: "kids" read as the subject's age
         ("does the spo stop him going to the kids school", "entering places"),
+        # answered with "the CPS cannot apply": a case with the CPS can still have an SPO
+        (
+            "sarge says we cant go for an spo coz CPS are still reviewing the file, is that right?",
+            "no restriction on the stage",
+        ),
+        # answered with the offence of stalking that he was charged with
+        ("can we apply for an spo where he's already been charged with stalking s2A", "any point"),
+        # answered with conditions the victim is asked about
+        ("does the victim have to agree before we apply", "does not need to support"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(
