@@ -46,6 +46,8 @@ class _Cutting:
     elsewhere_floor: float  # least fit of a further quote from a note not yet quoted
     same_paragraph_floor: float  # least fit of a further quote from a paragraph quoted
     asked_elsewhere: frozenset[str]  # kinds held only to the floor wherever asked for
+    typed_floor: float  # least fit of a unit giving the kind of answer no quote gave yet
+    completed: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # kinds typed_floor serves
 
 
 @functools.cache
@@ -71,6 +73,8 @@ def _cutting() -> _Cutting:
         float(data["elsewhere_floor"]),
         float(data["same_paragraph_floor"]),
         frozenset(str(k) for k in data["asked_elsewhere"]),
+        float(data["typed_floor"]),
+        tuple(types[name] for name in data["completed"]),
     )
 
 
@@ -223,8 +227,13 @@ class ExtractiveAnswerer:
                 unit.probabilities.append(probability)
         return units
 
-    def select(self, units: list[Unit], vectors: np.ndarray) -> list[Unit]:
-        """The first part's best unit, each other part's best, then what clears the floor."""
+    def select(
+        self, units: list[Unit], vectors: np.ndarray, parts: list[str] | None = None
+    ) -> list[Unit]:
+        """The first part's best unit, each other part's best, then what clears the floor.
+
+        With the question's ``parts``, a part asking for a kind of answer listed in
+        answers.yaml's ``completed`` that no quote gives is completed by a unit giving it."""
         if not units:
             return []
         budget = self.settings.answer_max_words
@@ -285,11 +294,7 @@ class ExtractiveAnswerer:
                 None,
             )
 
-        for part in range(n_parts):
-            pick = best(part, float("-inf") if part == 0 else floor)
-            if pick is None or len(chosen) >= limit:
-                continue
-            chosen.append(pick)
+        def with_kin(pick: int, part: int, least: float) -> None:
             # The paragraph that gives the kind of answer asked for often gives it more than
             # once (a maximum on indictment and one on summary conviction): its other
             # sentences giving that kind come next, before other paragraphs.
@@ -300,11 +305,43 @@ class ExtractiveAnswerer:
                         and i not in chosen
                         and unit.passage is units[pick].passage
                         and unit.features[part]["type_match"] > 0
-                        and unit.probabilities[part] >= floor
+                        and unit.probabilities[part] >= least
                         and fits(i)
                         and not redundant(i)
                     ):
                         chosen.append(i)
+
+        for part in range(n_parts):
+            pick = best(part, float("-inf") if part == 0 else floor)
+            if pick is None or len(chosen) >= limit:
+                continue
+            chosen.append(pick)
+            with_kin(pick, part, floor)
+
+        # A part that asks for a kind only some sentences give (a penalty, a period) and whose
+        # first quote does not give it ("carries the same maximum penalties") is completed by
+        # the best unit that does, at a lower floor: the figure is what was asked.
+        for part, asked in enumerate((parts or [])[:n_parts]):
+            kinds = [given for question, given in cutting.completed if question.search(asked)]
+
+            def gives(i: int, kinds: list[re.Pattern[str]] = kinds) -> bool:
+                return any(given.search(units[i].text) for given in kinds)
+
+            if not kinds or len(chosen) >= limit or any(gives(c) for c in chosen):
+                continue
+            typed = [
+                i
+                for i in range(len(units))
+                if i not in chosen
+                and gives(i)
+                and units[i].probabilities[part] >= cutting.typed_floor
+                and fits(i)
+                and not redundant(i)
+            ]
+            if typed:
+                pick = max(typed, key=lambda i: units[i].probabilities[part])
+                chosen.append(pick)
+                with_kin(pick, part, cutting.typed_floor)
 
         # Further quotes pad more often than they inform when they come from a note the answer
         # has not quoted: that note is about something else, so they must fit better, unless
@@ -343,11 +380,11 @@ class ExtractiveAnswerer:
         about: the notes do not say, and the caller declines."""
         units = self.score(checked.question, retrieval, retriever, audience)
         vectors = retriever.sentence_vectors([u.text for u in units])
-        chosen = _join_neighbours(self.select(units, vectors))
-        quoted = [sentence for unit in chosen for sentence in unit.sentences]
-        cutting = _cutting()
         # each part of "how many in 2020 and what share in 2021" pins its own details
         parts = retrieval.parts if len(retrieval.parts) > 1 else [checked.question]
+        chosen = _join_neighbours(self.select(units, vectors, parts))
+        quoted = [sentence for unit in chosen for sentence in unit.sentences]
+        cutting = _cutting()
         giving = [[s.lower() for s in quoted if stated.search(s)] for _, stated in cutting.stated]
         for part in parts:
             details = [

@@ -753,6 +753,16 @@ def test_an_offence_is_answered_with_what_was_asked_of_it(
     assert said in answer.sentences[0].text, answer.text
 
 
+def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
+    assistant: Assistant,
+) -> None:
+    # opened with "carries the same maximum penalties" and stopped there (answers.yaml
+    # `completed`: the penalty is what was asked)
+    answer = assistant.ask("breach of ISPO - max penalty?")
+    assert not answer.refused, answer.text
+    assert "5 years" in answer.text, answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "said"),
     [
