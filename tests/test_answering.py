@@ -832,6 +832,14 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
         ("can we apply for an spo where he's already been charged with stalking s2A", "any point"),
         # answered with conditions the victim is asked about
         ("does the victim have to agree before we apply", "does not need to support"),
+        # answered with what an SPO is
+        ("can an spo stop him owning a phone", "device"),
+        # answered with a second force applying where he keeps coming into its area
+        ("AP keeps driving past her house, can the SPO stop that", "surveillance"),
+        # answered with who decides whether to make an order
+        ("who tells the victim when the order is made", "updated"),
+        # declined as another order's procedure: it asks about applying for an SPO
+        ("can we apply for an spo on a DVPO breach", "DVPO"),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(
