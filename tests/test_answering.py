@@ -468,6 +468,15 @@ def test_a_fee_the_notes_do_not_state_is_declined_not_padded(assistant: Assistan
     assert answer.refused and answer.refusal_reason == "not_found", answer.text
 
 
+def test_how_often_is_answered_by_a_frequency_or_declined(assistant: Assistant) -> None:
+    """ "how often" is a stated-or-declined kind (answers.yaml): the dates the guidance was
+    revised do not say how often an order is reviewed."""
+    review = assistant.ask("how often do we review an spo?")
+    assert review.refused and review.refusal_reason == "not_found", review.text
+    notify = assistant.ask("how often does he have to notify?")
+    assert not notify.refused and "no periodic" in notify.text, notify.text
+
+
 def test_officers_words_for_a_case_or_a_statistic_ask_for_those_paragraphs(
     assistant: Assistant,
 ) -> None:
