@@ -247,10 +247,7 @@ class Retriever:
         folded = fold(asked, history or [], self.settings.history_turns)
         text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)
-        # Related terms match whole words, so they read the question with its typos
-        # corrected even where the search reads it as typed ("can he apeal ...").
-        meant_words = self.speller.correct(text)
-        related = [g.add for g in related_terms() if g.fires(meant_words)]
+        related = fired_terms(text, self.speller.correct(text))
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
@@ -370,7 +367,7 @@ class Retriever:
     def with_expansions(self, text: str) -> str:
         """A part of the question with its own glossary and related-terms expansions."""
         extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
-        extra += [g.add for g in related_terms() if g.fires(self.speller.correct(text))]
+        extra += fired_terms(text, self.speller.correct(text))
         return " ".join([text, *extra])
 
     def _siblings(
@@ -420,6 +417,17 @@ _PART_BREAK = re.compile(
     re.IGNORECASE,
 )
 _LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|so)\s+", re.IGNORECASE)
+
+
+def fired_terms(typed: str, corrected: str) -> list[str]:
+    """The related-terms groups a question fires, as typed or with its typos corrected.
+
+    Related terms match whole words, so they read the corrected question even where the
+    search reads it as typed ("can he apeal ..."); and the typed one too, because the
+    speller knows only the notes' words and may "correct" a real word they never use
+    ("disproportionate" read as "disproportionately").
+    """
+    return [g.add for g in related_terms() if g.fires(corrected) or g.fires(typed)]
 
 
 def question_parts(question: str) -> list[str]:

@@ -770,6 +770,12 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
     answer = assistant.ask("breach of ISPO - max penalty?")
     assert not answer.refused, answer.text
     assert "5 years" in answer.text, answer.text
+    # opened with reporting a breach to the OIC and gave no maximum
+    story = assistant.ask(
+        "vic says he's been messaging her from a new insta account despite the spo, what "
+        "offence and whats the max"
+    )
+    assert "5 years" in story.text, story.text
 
 
 @pytest.mark.parametrize(
@@ -849,6 +855,12 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
         ("who tells the victim when the order is made", "updated"),
         # declined as another order's procedure: it asks about applying for an SPO
         ("can we apply for an spo on a DVPO breach", "DVPO"),
+        # answered with legal aid: the speller read "disproportionate" as the notes'
+        # "disproportionately", so the related terms for it never fired
+        (
+            "the AP's solicitor says the spo is disproportionate, what do we need to show",
+            "necessary",
+        ),
     ],
 )
 def test_officers_words_find_the_rule_and_are_not_declined(
