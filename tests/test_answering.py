@@ -855,6 +855,12 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
         ("who tells the victim when the order is made", "updated"),
         # declined as another order's procedure: it asks about applying for an SPO
         ("can we apply for an spo on a DVPO breach", "DVPO"),
+        # answered with what an SPO is: "acquittal" was not one of the acquittal words
+        ("can an spo be made on aquittal", "after an acquittal"),
+        # answered with the first SPO case
+        ("does the AP have to be convicted of stalking first", "no conviction"),
+        # opened with the risk condition, whose questions claimed "the three SPO tests"
+        ("what are the three conditions for an spo", "three conditions are met"),
         # answered with legal aid: the speller read "disproportionate" as the notes'
         # "disproportionately", so the related terms for it never fired
         (
