@@ -861,6 +861,13 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
         ("does the AP have to be convicted of stalking first", "no conviction"),
         # opened with the risk condition, whose questions claimed "the three SPO tests"
         ("what are the three conditions for an spo", "three conditions are met"),
+        # answered with SPOs in domestic-abuse cases: "boyfriend" read as her ex
+        (
+            "can the victim's new boyfriend be named on the order",
+            "does not have to be the original victim",
+        ),
+        # answered with what an SPO is and is not
+        ("he's been sending her stuff through amazon, is that contact", "by any means"),
         # answered with legal aid: the speller read "disproportionate" as the notes'
         # "disproportionately", so the related terms for it never fired
         (
