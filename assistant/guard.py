@@ -45,6 +45,7 @@ class _Wrappers:
     lead_ins: re.Pattern[str]
     signature: tuple[re.Pattern[str], ...]
     sign_off: tuple[re.Pattern[str], ...]
+    signature_parts: re.Pattern[str]
     messages: dict[str, str]
 
 
@@ -68,6 +69,7 @@ def _wrappers() -> _Wrappers:
         joined("lead_ins"),
         each("signature"),
         each("sign_off"),
+        re.compile(str(data["signature_parts"]), flags),
         {k: " ".join(str(v).split()) for k, v in messages.items()},
     )
 
@@ -132,7 +134,9 @@ def unwrap(text: str) -> tuple[str, list[str]]:
     """The question without injected clauses, template markers and pasted signatures.
 
     Returns the text and what was set aside.  A sign-off ("Kind regards", a ``--`` line)
-    starts a signature block that runs until a line asking something.
+    starts a signature block that runs until a line asking something.  A signature line that
+    itself asks something ("Regards, DC Patel | PPU -- does it need serving in person?")
+    keeps the parts that ask.
     """
     w = _wrappers()
     found: list[str] = []
@@ -145,6 +149,10 @@ def unwrap(text: str) -> tuple[str, list[str]]:
             in_signature = False
         if in_signature or any(p.search(line) for p in w.signature):
             found.append("signature")
+            asked = [part for part in w.signature_parts.split(line) if "?" in part]
+            if asked:
+                kept_lines.append(" ".join(asked))
+                in_signature = False
             continue
         kept_lines.append(line)
 
