@@ -19,6 +19,7 @@ import numpy as np
 from .embedding import Embedder
 from .followups import fold, follow_up_policy
 from .policy import Scorer, narrowing, paragraph_vocabulary, passage_scorer, related_terms
+from .redaction import without_placeholders
 from .schema import Chunk
 from .settings import Settings
 from .spelling import Speller
@@ -243,7 +244,7 @@ class Retriever:
 
     def query(self, question: str, history: list[str] | None = None) -> Query:
         """What is searched for ``question``: folded with the conversation, expanded, split."""
-        asked = self.glossary.abbreviate(focus(question))
+        asked = self.glossary.abbreviate(focus(without_placeholders(question)))
         folded = fold(asked, history or [], self.settings.history_turns)
         text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)

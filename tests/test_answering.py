@@ -552,6 +552,27 @@ def test_personal_details_are_not_echoed(assistant: Assistant) -> None:
     assert "interim" in answer.text.lower()
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("AP is Mr Kowalski, NI number QQ123456C, how long does he have to notify?", "3 days"),
+        (
+            "vic: Priya Shah, 07911 123456, priya.shah@example.com. Does she have to attend court?",
+            "hearsay",
+        ),
+    ],
+)
+def test_placeholders_left_by_redaction_do_not_steer_the_search(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    """The words of "[name removed]" and "[phone number removed]" pulled up the paragraph
+    telling officers not to type personal details, and quoted it."""
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert said in answer.text, answer.text
+    assert "should not be typed" not in answer.text, answer.text
+
+
 def test_over_long_question_is_cut_with_a_notice(assistant: Assistant) -> None:
     huge = "How long does an interim SPO last? " + "padding words " * 80_000
     answer = assistant.ask(huge)

@@ -12,6 +12,8 @@ spans, for the labelled-set report and tests.
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -107,6 +109,21 @@ def forget() -> None:
         _outputs.clear()
 
 
+def without_placeholders(text: str) -> str:
+    """The redacted text with its placeholders taken out, for searching.
+
+    "[name removed]" and "[address removed]" say nothing about what is asked, but their
+    words ("name", "address") pulled the search towards notifying a name and address, and
+    towards the paragraph telling officers not to type personal details."""
+    return " ".join(_placeholders().sub(" ", text).split())
+
+
+@functools.cache
+def _placeholders() -> re.Pattern[str]:
+    kinds = policy().kinds.values()
+    return re.compile("|".join(re.escape(k.placeholder) for k in kinds))
+
+
 def redact(text: str) -> tuple[str, list[str]]:
     """Replace personal details with placeholders; return the text and the kinds found."""
     result = redact_text(text)
@@ -122,4 +139,5 @@ __all__ = [
     "redact",
     "redact_text",
     "warm_up",
+    "without_placeholders",
 ]
