@@ -889,6 +889,10 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
         ),
         # answered with what an SPO is and is not
         ("he's been sending her stuff through amazon, is that contact", "by any means"),
+        # declined as another order's procedure: it asks about that order beside an SPO
+        ("can the victim apply for a non-mol and we do an spo", "does not rule out an SPO"),
+        # answered with making an interim order before the full hearing
+        ("does the spo start from the date of the hearing", "served"),
         # opened with the end of the sex offender notification period
         ("what's the notification period for an SPO?", "within 3 days"),
         # answered with legal aid: the speller read "disproportionate" as the notes'
