@@ -532,6 +532,8 @@ def test_a_figure_for_another_year_or_outcome_is_declined(
     [
         str(_gold("P17")["question"]),
         "whats the max sentence for breach",
+        # opened with the old 6-month maximum for breaches before May 2022 (narrowing.yaml)
+        "whats the max prison sentence for breach",
         "max for breaching an spo?",
     ],
 )

@@ -208,6 +208,22 @@ def test_related_terms_match_whole_words_only() -> None:
         ("who can discharge an SPO?", "An ISPO lasts for a set period.", False),
         # whole words only
         ("how long does an interim SPO last?", "A fully reasoned order is needed.", False),
+        # a rule for what happened before a date answers only a question that names a time
+        (
+            "whats the max prison sentence for breach",
+            "For a breach committed before 2 May 2022, the maximum is 6 months.",
+            True,
+        ),
+        (
+            "breach happened in 2021, whats the max at mags",
+            "For a breach committed before 2 May 2022, the maximum is 6 months.",
+            False,
+        ),
+        (
+            "whats the max prison sentence for breach",
+            "For a breach committed on or after 2 May 2022, the maximum is 12 months.",
+            False,
+        ),
     ],
 )
 def test_a_question_narrowed_to_one_kind_of_order(

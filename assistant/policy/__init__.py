@@ -218,9 +218,14 @@ class Narrowing:
 
     weight: float
     sets: tuple[tuple[re.Pattern[str], ...], ...]
+    dated: re.Pattern[str]  # a rule held only for what happened before a date
+    dating: re.Pattern[str]  # a question that names a date, a year or the past
 
     def away(self, question: str, text: str) -> bool:
-        """The question names one kind of a set only, the paragraph another kind only."""
+        """The question names one kind of a set only, the paragraph another kind only; or
+        the paragraph's rule holds only before a date and the question names no time."""
+        if self.dated.search(text) and not self.dating.search(question):
+            return True
         for kinds in self.sets:
             asked = [kind.search(question) is not None for kind in kinds]
             if sum(asked) != 1:
@@ -242,7 +247,13 @@ def narrowing() -> Narrowing:
         if len(entry) < 2 or not all(entry):
             raise SettingsError(f"policy file narrowing.yaml: set {number} needs two or more kinds")
         sets.append(tuple(whole_words(kind) for kind in entry))
-    return Narrowing(weight, tuple(sets))
+    dated = data["dated"]
+    return Narrowing(
+        weight,
+        tuple(sets),
+        re.compile(str(dated["paragraph"]), re.IGNORECASE),
+        re.compile(str(dated["question"]), re.IGNORECASE),
+    )
 
 
 def alternation(forms: list[str]) -> str:
