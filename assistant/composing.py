@@ -398,28 +398,30 @@ class ExtractiveAnswerer:
 
 
 def _join_neighbours(chosen: list[Unit]) -> list[Unit]:
-    """Units of one passage that follow each other in it are quoted as one, in its order."""
+    """Units of one passage that follow each other in it are quoted as one, in its order,
+    where the first of them was chosen.  A unit can join two picked before it: the summary
+    maximum, then "is an either-way offence", then the indictment maximum between them."""
     joined: list[Unit] = []
     for unit in chosen:
-        mate = next(
-            (
-                j
-                for j in joined
-                if j.passage.chunk.chunk_id == unit.passage.chunk.chunk_id
-                and (
-                    j.first + len(j.sentences) == unit.first
-                    or unit.first + len(unit.sentences) == j.first
-                )
-            ),
-            None,
-        )
-        if mate is None:
-            joined.append(Unit(list(unit.sentences), unit.passage, unit.first, unit.sibling))
-        elif unit.first > mate.first:
-            mate.sentences.extend(unit.sentences)
-        else:
-            mate.sentences[:0] = unit.sentences
-            mate.first = unit.first
+        joined.append(Unit(list(unit.sentences), unit.passage, unit.first, unit.sibling))
+        merged = True
+        while merged:
+            merged = False
+            for i, a in enumerate(joined):
+                for b in joined[i + 1 :]:
+                    same = a.passage.chunk.chunk_id == b.passage.chunk.chunk_id
+                    if same and b.first + len(b.sentences) == a.first:
+                        a.sentences[:0] = b.sentences
+                        a.first = b.first
+                    elif same and a.first + len(a.sentences) == b.first:
+                        a.sentences.extend(b.sentences)
+                    else:
+                        continue
+                    joined.remove(b)
+                    merged = True
+                    break
+                if merged:
+                    break
     return joined
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import CorpusMaker, make_chunk
 
 from assistant.answering import Assistant
-from assistant.composing import ExtractiveAnswerer, Unit, units_of
+from assistant.composing import ExtractiveAnswerer, Unit, _join_neighbours, units_of
 from assistant.policy import paragraph_vocabulary
 from assistant.retrieval import Glossary, Passage, Retriever, question_parts
 from assistant.settings import Settings
@@ -1043,6 +1043,18 @@ def test_further_quotes_from_another_note_must_fit_better() -> None:
     assert "A court made a ten-year SPO." in texts  # a case report asked for: floor only
     assert "The minimum runs from the day it is made." in texts  # a note quoted: floor
     assert "The court chooses which applies." in texts  # same paragraph, under the floor
+
+
+def test_sentences_of_one_paragraph_are_quoted_together_in_its_order() -> None:
+    """Picked third, second and first, three sentences of one paragraph were quoted as two:
+    the first and second joined, the third left alone, and the direct answer ("is an
+    either-way offence") came second."""
+    chunk = make_chunk("breach", "2.1", "Either way. On indictment, 5 years. Summarily, less.")
+    passage = Passage(chunk, 1.0, 1.0, 0)
+    said = ["Either way.", "On indictment, 5 years.", "Summarily, less."]
+    picked = [Unit([said[i]], passage, i, False) for i in (2, 0, 1)]
+    joined = _join_neighbours(picked)
+    assert [u.sentences for u in joined] == [said]
 
 
 def test_an_answer_does_not_pad_with_other_notes(assistant: Assistant) -> None:
