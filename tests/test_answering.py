@@ -866,6 +866,10 @@ def test_a_figure_asked_for_is_given_when_the_first_quote_only_points_to_it(
             "sarge says we cant go for an spo coz CPS are still reviewing the file, is that right?",
             "no restriction on the stage",
         ),
+        # answered with an SPO not being a conviction, and with courts making SPOs of their
+        # own motion: "following" read as following her
+        ("following his conviction for 4A can we get an spo", "no restriction on the stage"),
+        ("following the acquittal can we still go for an spo", "no restriction on the stage"),
         # answered with the offence of stalking that he was charged with
         ("can we apply for an spo where he's already been charged with stalking s2A", "any point"),
         # answered with conditions the victim is asked about
