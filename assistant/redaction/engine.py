@@ -99,9 +99,7 @@ class Engine:
         # every kept phrase wherever it starts, overlaps included: in "the malik case" both
         # "the Malik" and "Malik case" are kept phrases, and a plain search takes only the first
         self.keep = re.compile(rf"(?=({policy.keep.pattern().pattern}))")
-        self.placeholders = re.compile(
-            "|".join(re.escape(k.placeholder) for k in policy.kinds.values())
-        )
+        self.placeholders = policy.placeholders
         self.lock = threading.Lock()
 
     def find(self, text: str) -> list[Finding]:

@@ -130,6 +130,11 @@ class RedactionPolicy:
     def rank(self, kind: str) -> int:
         return list(self.kinds).index(kind)
 
+    @functools.cached_property
+    def placeholders(self) -> re.Pattern[str]:
+        """Any kind's placeholder: text that redaction has already replaced."""
+        return re.compile("|".join(re.escape(k.placeholder) for k in self.kinds.values()))
+
 
 def _read(folder: Path, name: str) -> dict[str, Any]:
     path = folder / name
