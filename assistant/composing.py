@@ -403,26 +403,25 @@ def _join_neighbours(chosen: list[Unit]) -> list[Unit]:
     maximum, then "is an either-way offence", then the indictment maximum between them."""
     joined: list[Unit] = []
     for unit in chosen:
-        joined.append(Unit(list(unit.sentences), unit.passage, unit.first, unit.sibling))
-        merged = True
-        while merged:
-            merged = False
-            for i, a in enumerate(joined):
-                for b in joined[i + 1 :]:
-                    same = a.passage.chunk.chunk_id == b.passage.chunk.chunk_id
-                    if same and b.first + len(b.sentences) == a.first:
-                        a.sentences[:0] = b.sentences
-                        a.first = b.first
-                    elif same and a.first + len(a.sentences) == b.first:
-                        a.sentences.extend(b.sentences)
-                    else:
-                        continue
-                    joined.remove(b)
-                    merged = True
-                    break
-                if merged:
-                    break
+        # joined units never touch each other, so a new one touches at most two
+        mates = [j for j in joined if _touch(j, unit)]
+        if not mates:
+            joined.append(Unit(list(unit.sentences), unit.passage, unit.first, unit.sibling))
+            continue
+        pieces = sorted([*mates, unit], key=lambda u: u.first)
+        keep = mates[0]
+        keep.sentences = [sentence for piece in pieces for sentence in piece.sentences]
+        keep.first = pieces[0].first
+        for other in mates[1:]:
+            joined.remove(other)
     return joined
+
+
+def _touch(a: Unit, b: Unit) -> bool:
+    """The two are of one passage and one ends where the other starts."""
+    return a.passage.chunk.chunk_id == b.passage.chunk.chunk_id and (
+        a.first + len(a.sentences) == b.first or b.first + len(b.sentences) == a.first
+    )
 
 
 def render(checked: CheckedQuestion, chosen: list[Unit]) -> Answer:

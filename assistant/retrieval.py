@@ -248,7 +248,7 @@ class Retriever:
         folded = fold(asked, history or [], self.settings.history_turns)
         text, follow_up = folded.text, folded.follow_up
         expansions = self.glossary.expand(text)
-        related = fired_terms(text, self.speller.correct(text))
+        related = self.related(text)
         expanded = " ".join(
             [text, *(f"({t}: {e})" for t, e in expansions.items()), *(f"({r})" for r in related)]
         )
@@ -365,10 +365,21 @@ class Retriever:
             found.append(Candidate(chunk, features, probability, closest_ask))
         return found
 
+    def related(self, text: str) -> list[str]:
+        """The related-terms groups a question fires, as typed or with its typos corrected.
+
+        Related terms match whole words, so they read the corrected question even where the
+        search reads it as typed ("can he apeal ..."); and the typed one too, because the
+        speller knows only the notes' words and may "correct" a real word they never use
+        ("disproportionate" read as "disproportionately").
+        """
+        corrected = self.speller.correct(text)
+        return [g.add for g in related_terms() if g.fires(corrected) or g.fires(text)]
+
     def with_expansions(self, text: str) -> str:
         """A part of the question with its own glossary and related-terms expansions."""
         extra = [f"{t} {e}" for t, e in self.glossary.expand(text).items()]
-        extra += fired_terms(text, self.speller.correct(text))
+        extra += self.related(text)
         return " ".join([text, *extra])
 
     def _siblings(
@@ -418,17 +429,6 @@ _PART_BREAK = re.compile(
     re.IGNORECASE,
 )
 _LEADING_JOIN = re.compile(r"^(?:and|also|plus|but|so)\s+", re.IGNORECASE)
-
-
-def fired_terms(typed: str, corrected: str) -> list[str]:
-    """The related-terms groups a question fires, as typed or with its typos corrected.
-
-    Related terms match whole words, so they read the corrected question even where the
-    search reads it as typed ("can he apeal ..."); and the typed one too, because the
-    speller knows only the notes' words and may "correct" a real word they never use
-    ("disproportionate" read as "disproportionately").
-    """
-    return [g.add for g in related_terms() if g.fires(corrected) or g.fires(typed)]
 
 
 def question_parts(question: str) -> list[str]:
