@@ -224,6 +224,12 @@ def test_related_terms_match_whole_words_only() -> None:
             "For a breach committed on or after 2 May 2022, the maximum is 12 months.",
             False,
         ),
+        # "may" alone is a verb, not the month
+        (
+            "what may the mags give for a breach",
+            "For a breach committed before 2 May 2022, the maximum is 6 months.",
+            True,
+        ),
     ],
 )
 def test_a_question_narrowed_to_one_kind_of_order(
